@@ -1,0 +1,116 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SecureNets",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SecureNets", targets: ["SecureNets"]),
+        .executable(name: "securenets", targets: ["securenets"]),
+        .executable(name: "securenets-worker", targets: ["securenets-worker"]),
+        .executable(name: "securenets-verifier", targets: ["securenets-verifier"]),
+        .executable(name: "securenets-bench", targets: ["securenets-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, located with pkg-config.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
+                       providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        // The core: math, blinding, verification, wire format, model and data import. No I/O to services.
+        .target(
+            name: "SecureNets",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Shared",
+            exclude: ["Model/ONNX/onnx.proto"]
+        ),
+        // AMQP 0-9-1 client over rabbitmq-c: the only code that talks to the broker.
+        .target(
+            name: "SecureNetsMessaging",
+            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Messaging"
+        ),
+        // PostgreSQL audit store over libpq, kept apart so the worker never links libpq.
+        .target(
+            name: "SecureNetsAudit",
+            dependencies: ["CLibPQ", "SecureNets", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Audit"
+        ),
+        .target(
+            name: "SecureNetsWorker",
+            dependencies: [
+                "SecureNets", "SecureNetsMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Worker"
+        ),
+        .target(
+            name: "SecureNetsVerifier",
+            dependencies: [
+                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Verifier"
+        ),
+        .target(
+            name: "SecureNetsProducer",
+            dependencies: [
+                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Producer"
+        ),
+        .executableTarget(name: "securenets", dependencies: ["SecureNetsProducer"],
+                          path: "Sources/ProducerMain"),
+        .executableTarget(name: "securenets-worker", dependencies: ["SecureNetsWorker"],
+                          path: "Sources/WorkerMain"),
+        .executableTarget(name: "securenets-verifier", dependencies: ["SecureNetsVerifier"],
+                          path: "Sources/VerifierMain"),
+        .executableTarget(
+            name: "securenets-bench",
+            dependencies: [
+                "SecureNets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Bench"
+        ),
+        .testTarget(
+            name: "SecureNetsTests",
+            dependencies: ["SecureNets"],
+            path: "Tests/SecureNetsTests",
+            resources: [.copy("Fixtures")]
+        ),
+        // These need the real broker and database that `make test` starts (infra/local/up).
+        .testTarget(
+            name: "SecureNetsMessagingTests",
+            dependencies: ["SecureNetsMessaging"],
+            path: "Tests/SecureNetsMessagingTests"
+        ),
+        .testTarget(
+            name: "SecureNetsAuditTests",
+            dependencies: ["SecureNetsAudit"],
+            path: "Tests/SecureNetsAuditTests"
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// The AMQP client lives here (see docs/ARCHITECTURE.md).

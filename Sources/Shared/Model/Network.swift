@@ -1,0 +1,61 @@
+/// A feed-forward network of dense layers, optionally ending in a softmax that only the user applies.
+///
+/// Invariant: each layer's input count equals the previous layer's output count.
+public struct Network: Sendable, Equatable {
+    public var layers: [DenseLayer]
+    /// True when the model ends in Softmax: outputs are then probabilities instead of logits.
+    public var endsInSoftmax: Bool
+
+    public init(layers: [DenseLayer], endsInSoftmax: Bool = false) throws {
+        guard !layers.isEmpty else { throw ModelError.noLayers }
+        for (index, pair) in zip(layers, layers.dropFirst()).enumerated()
+        where pair.0.outputCount != pair.1.inputCount {
+            throw ModelError.shapeMismatch(
+                layer: index + 1, name: pair.1.name,
+                detail: "weight is \(pair.1.weights.shapeDescription), previous layer has \(pair.0.outputCount) outputs")
+        }
+        self.layers = layers
+        self.endsInSoftmax = endsInSoftmax
+    }
+
+    public var inputCount: Int { layers[0].inputCount }
+    public var outputCount: Int { layers[layers.count - 1].outputCount }
+
+    /// Layer widths, inputs first: e.g. [784, 1024, 10].
+    public var widths: [Int] { [inputCount] + layers.map(\.outputCount) }
+
+    /// Plaintext float32 inference with `sgemm`: the user's local baseline.
+    /// Returns logits, or probabilities when the network ends in softmax.
+    public func forward(_ input: Matrix) throws -> Matrix {
+        guard input.columns == inputCount else {
+            throw ModelError.inputWidthMismatch(expected: inputCount, actual: input.columns)
+        }
+        var activations = input
+        for layer in layers {
+            var z = BLAS.product(activations, layer.weights)
+            z.addRowVector(layer.bias)
+            layer.activation.apply(to: &z)
+            activations = z
+        }
+        if endsInSoftmax { activations.applyRowSoftmax() }
+        return activations
+    }
+}
+
+/// What is wrong with a model, naming the layer or node.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case noLayers
+    case shapeMismatch(layer: Int, name: String, detail: String)
+    case inputWidthMismatch(expected: Int, actual: Int)
+    case nonFiniteParameter(layer: Int, name: String)
+
+    public var description: String {
+        switch self {
+        case .noLayers: "the model has no dense layers"
+        case let .shapeMismatch(layer, name, detail): "layer \(layer) ('\(name)'): \(detail)"
+        case let .inputWidthMismatch(expected, actual):
+            "the input has \(actual) features per row, the model expects \(expected)"
+        case let .nonFiniteParameter(layer, name): "layer \(layer) ('\(name)') has a NaN or infinite parameter"
+        }
+    }
+}

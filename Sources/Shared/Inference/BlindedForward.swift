@@ -1,0 +1,25 @@
+/// The worker's computation: a segment of blinded layers on a blinded batch.
+///
+/// Returns every blinded pre-activation `Z'_l` of the segment (the verifier checks each one). The
+/// activation of every layer but the segment's last is applied here, on blinded values — valid because
+/// those activations are positively homogeneous and the keys around them positive (DESIGN §3).
+public enum BlindedForward {
+    public static func run(input: Matrix, layers: ArraySlice<BlindedLayer>, precision: Precision) throws -> [Matrix] {
+        var activations = input
+        var outputs: [Matrix] = []
+        outputs.reserveCapacity(layers.count)
+        for (offset, layer) in layers.enumerated() {
+            guard activations.columns == layer.weights.rows else {
+                throw BlindingError.shapeMismatch(
+                    "layer \(layers.startIndex + offset): input is \(activations.shapeDescription), weights are \(layer.weights.shapeDescription)")
+            }
+            let z = precision.product(activations, layer.weights)
+            outputs.append(z)
+            if offset < layers.count - 1 {
+                activations = z
+                layer.activation.apply(to: &activations)
+            }
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+
+/// Reads and writes key files. Private keys: one line `securenets-ed25519-private <base64>`, mode 0600.
+/// Public keys and authorized-keys files: lines `ed25519 <base64> [comment]`; `#` starts a comment.
+public enum KeyFiles {
+    static let privateTag = "securenets-ed25519-private"
+
+    /// Writes a new private key (0600) and its public key next to it (`<path>.pub`, 0644).
+    /// Refuses to overwrite an existing private key.
+    public static func create(privateKeyAt url: URL, comment: String) throws -> SigningIdentity {
+        let manager = FileManager.default
+        guard !manager.fileExists(atPath: url.path) else { throw KeyFileError(url, "already exists; refusing to overwrite a key") }
+        try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                    attributes: [.posixPermissions: 0o700])
+        let identity = SigningIdentity()
+        let text = "\(privateTag) \(identity.privateKey.rawRepresentation.base64EncodedString())\n"
+        guard manager.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw KeyFileError(url, "cannot be written")
+        }
+        let publicKey = TrustedKey(publicKey: identity.privateKey.publicKey, comment: comment)
+        try Data((publicKey.authorizedKeyLine + "\n").utf8).write(to: publicKeyURL(for: url))
+        return identity
+    }
+
+    /// `<private key path>.pub`.
+    public static func publicKeyURL(for privateKeyURL: URL) -> URL {
+        privateKeyURL.deletingLastPathComponent().appendingPathComponent(privateKeyURL.lastPathComponent + ".pub")
+    }
+
+    /// Loads a private key, refusing one that others can read.
+    public static func loadPrivateKey(at url: URL) throws -> SigningIdentity {
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: url.path) } catch {
+            throw KeyFileError(url, "does not exist or cannot be read")
+        }
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw KeyFileError(url, "is readable by others (mode \(String(mode, radix: 8))); run chmod 600")
+        }
+        guard let text = try? String(contentsOf: url, encoding: .utf8), text.utf8.count < 4096 else {
+            throw KeyFileError(url, "is not a text key file")
+        }
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, parts[0] == privateTag, let raw = Data(base64Encoded: String(parts[1])),
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw KeyFileError(url, "is not a SecureNets Ed25519 private key")
+        }
+        return SigningIdentity(privateKey: key)
+    }
+
+    /// Loads every key of a public-key or authorized-keys file.
+    public static func loadTrustedKeys(at url: URL) throws -> [TrustedKey] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw KeyFileError(url, "does not exist or is not UTF-8 text")
+        }
+        guard text.utf8.count <= 1 << 20 else { throw KeyFileError(url, "is larger than 1 MiB") }
+        var keys: [TrustedKey] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let parts = trimmed.split(separator: " ", maxSplits: 2)
+            guard parts.count >= 2, parts[0] == "ed25519", let raw = Data(base64Encoded: String(parts[1])),
+                  let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+                throw KeyFileError(url, "line \(number + 1) is not `ed25519 <base64 key> [comment]`")
+            }
+            keys.append(TrustedKey(publicKey: key, comment: parts.count > 2 ? String(parts[2]) : ""))
+        }
+        return keys
+    }
+
+    /// Appends `key` to an authorized-keys file unless it is already there.
+    public static func authorize(_ key: TrustedKey, in url: URL) throws {
+        let existing = FileManager.default.fileExists(atPath: url.path) ? try loadTrustedKeys(at: url) : []
+        guard !existing.contains(key) else { return }
+        let text = ((try? String(contentsOf: url, encoding: .utf8)) ?? "") + key.authorizedKeyLine + "\n"
+        try Data(text.utf8).write(to: url)
+    }
+}
+
+/// A key file that cannot be used, naming the file.
+public struct KeyFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+
+    init(_ url: URL, _ problem: String) {
+        path = url.path
+        self.problem = problem
+    }
+
+    public var description: String { "key file \(path) \(problem)" }
+}

@@ -1,0 +1,117 @@
+/// What the producer signs for one batch and segment (docs/PROTOCOL.md §Job manifest).
+///
+/// The verifier trusts nothing about a job that is not in here: the model, the layers, the precision,
+/// the input's digest and where the reply goes. Workers copy it into their result unchanged.
+public struct JobManifest: Sendable, Equatable, Codable {
+    public var protocolVersion: Int = 1
+    public var jobID: String
+    public var batch: Int
+    public var segment: Int
+    public var segmentCount: Int
+    public var firstLayer: Int
+    public var layerCount: Int
+    public var modelDigest: String
+    /// When the model's chunks were published to the models stream (ms since the Unix epoch): where
+    /// a consumer starts reading the stream.
+    public var modelPublishedAtMs: Int64
+    public var precision: Precision
+    public var rows: Int
+    public var inputColumns: Int
+    public var inputSHA256: String
+    public var replyQueue: String
+    public var producerKey: String
+    public var issuedAtMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", jobID = "job_id", batch, segment, segmentCount = "segment_count"
+        case firstLayer = "first_layer", layerCount = "layer_count", modelDigest = "model_digest"
+        case modelPublishedAtMs = "model_published_at_ms", precision, rows, inputColumns = "input_columns"
+        case inputSHA256 = "input_sha256", replyQueue = "reply_queue", producerKey = "producer_key"
+        case issuedAtMs = "issued_at_ms"
+    }
+
+    public init(jobID: String, batch: Int, segment: Int, segmentCount: Int, firstLayer: Int, layerCount: Int,
+                modelDigest: String, modelPublishedAtMs: Int64, precision: Precision, rows: Int, inputColumns: Int,
+                inputSHA256: String, replyQueue: String, producerKey: String, issuedAtMs: Int64) {
+        self.jobID = jobID
+        self.batch = batch
+        self.segment = segment
+        self.segmentCount = segmentCount
+        self.firstLayer = firstLayer
+        self.layerCount = layerCount
+        self.modelDigest = modelDigest
+        self.modelPublishedAtMs = modelPublishedAtMs
+        self.precision = precision
+        self.rows = rows
+        self.inputColumns = inputColumns
+        self.inputSHA256 = inputSHA256
+        self.replyQueue = replyQueue
+        self.producerKey = producerKey
+        self.issuedAtMs = issuedAtMs
+    }
+
+    /// Checks the fields a relay cannot fix: ranges and formats. Throws `ManifestError`.
+    public func validate() throws {
+        guard protocolVersion == 1 else { throw ManifestError.invalid("protocol \(protocolVersion) is not supported") }
+        guard JobManifest.isSafeName(jobID) else { throw ManifestError.invalid("job_id '\(jobID)' is not a safe name") }
+        guard batch >= 0, segment >= 0, segment < segmentCount, firstLayer >= 0, layerCount >= 1, rows >= 1,
+              inputColumns >= 2 else {
+            throw ManifestError.invalid("batch, segment, layers, rows or columns out of range")
+        }
+        guard Digest.isHex(modelDigest), Digest.isHex(inputSHA256) else {
+            throw ManifestError.invalid("model_digest and input_sha256 must be 64 hex digits")
+        }
+        guard replyQueue.hasPrefix("securenets.reply."), JobManifest.isSafeName(replyQueue) else {
+            throw ManifestError.invalid("reply_queue '\(replyQueue)' is not a securenets.reply.* name")
+        }
+    }
+
+    /// Letters, digits, '.', '-', '_' only, at most 200 characters: safe in queue names and logs.
+    static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 200
+            && name.utf8.allSatisfy { $0 == 46 || $0 == 45 || $0 == 95 || (48...57).contains($0)
+                || (65...90).contains($0) || (97...122).contains($0) }
+    }
+}
+
+/// Unsigned data in a job frame: set by the producer (attempt 1) and by the verifier when it retries.
+public struct JobAnnotations: Sendable, Equatable, Codable {
+    public var attempt: Int
+
+    public init(attempt: Int) { self.attempt = attempt }
+}
+
+/// Unsigned data a worker adds to its result.
+public struct ResultAnnotations: Sendable, Equatable, Codable {
+    public var attempt: Int
+    public var workerID: String
+    public var computeMs: Double
+
+    enum CodingKeys: String, CodingKey { case attempt, workerID = "worker_id", computeMs = "compute_ms" }
+
+    public init(attempt: Int, workerID: String, computeMs: Double) {
+        self.attempt = attempt
+        self.workerID = workerID
+        self.computeMs = computeMs
+    }
+}
+
+/// A manifest or metadata block that cannot be used.
+public enum ManifestError: Error, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let detail): "malformed manifest: \(detail)"
+        case .invalid(let detail): "invalid manifest: \(detail)"
+        }
+    }
+}
+
+extension Digest {
+    /// True for 64 lowercase hex digits.
+    public static func isHex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}

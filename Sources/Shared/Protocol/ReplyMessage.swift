@@ -1,0 +1,46 @@
+/// The verifier's signed reply to the producer: verdict, and the segment's last blinded
+/// pre-activation when it passed.
+public struct ReplyMessage: Sendable, Equatable {
+    public let manifestBytes: [UInt8]
+    public let signature: [UInt8]
+    public let manifest: ReplyManifest
+    public let output: Matrix?
+
+    public init(manifest: ReplyManifest, output: Matrix?, signedBy identity: SigningIdentity) throws {
+        manifestBytes = ManifestCoding.encode(manifest)
+        signature = try identity.sign(manifestBytes)
+        self.manifest = manifest
+        self.output = output
+    }
+
+    init(manifestBytes: [UInt8], signature: [UInt8], manifest: ReplyManifest, output: Matrix?) {
+        self.manifestBytes = manifestBytes
+        self.signature = signature
+        self.manifest = manifest
+        self.output = output
+    }
+
+    public func encode() -> [UInt8] {
+        FrameCodec.encode(Frame(kind: .reply, manifest: manifestBytes, signature: signature,
+                                tensors: output.map { [$0] } ?? []))
+    }
+
+    /// Parses a reply and accepts it only under `verifierKey`, with an output that matches its digest.
+    public static func decode(_ bytes: [UInt8], trusting verifierKeys: [TrustedKey],
+                              limits: FrameLimits = .default) throws -> ReplyMessage {
+        let frame = try FrameCodec.decode(bytes, limits: limits)
+        guard frame.kind == .reply else { throw ManifestError.invalid("expected a reply frame, got \(frame.kind)") }
+        guard verifierKeys.contains(where: { $0.isValidSignature(frame.signature, for: frame.manifest) }) else {
+            throw ManifestError.invalid("reply is not signed by a trusted verifier key")
+        }
+        let manifest = try ManifestCoding.decode(ReplyManifest.self, from: frame.manifest, what: "reply manifest")
+        let output = frame.tensors.first
+        if manifest.verdict == .passed {
+            guard frame.tensors.count == 1, let output, let expected = manifest.outputSHA256,
+                  Digest.tensor(output) == expected else {
+                throw ManifestError.invalid("a passed reply must carry one output matching output_sha256")
+            }
+        }
+        return ReplyMessage(manifestBytes: frame.manifest, signature: frame.signature, manifest: manifest, output: output)
+    }
+}

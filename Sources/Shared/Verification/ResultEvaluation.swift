@@ -1,0 +1,56 @@
+/// The verifier's decision about one result, without any I/O: signature, digests, shapes, then the
+/// randomized check of every layer (DESIGN §4, §5).
+///
+/// - `rejected`: the message cannot be tied to a genuine job (unsigned or forged manifest, altered
+///   input, wrong model): it is recorded and dropped, never retried.
+/// - `failed`: a genuine job whose claimed outputs are wrong (bad shapes, NaN/Inf, a check that does not
+///   hold): recorded, and the batch is recomputed as a new attempt.
+/// - `passed`: every layer's product holds; the segment's last output may be released.
+public struct ResultEvaluation: Sendable {
+    public enum Verdict: String, Sendable, Equatable { case passed, failed, rejected }
+
+    public let verdict: Verdict
+    public let reason: String
+    public let maxResidualRatio: Double
+    /// The producer key that signed the manifest, when it verified.
+    public let producerKey: TrustedKey?
+    /// Digest of the segment's last output (the reply's tensor), when the shapes were valid.
+    public let outputSHA256: String?
+
+    public static func evaluate(_ result: ResultMessage, authorizedProducers: [TrustedKey],
+                                model: BlindedModel, rounds: Int) -> ResultEvaluation {
+        func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
+            ResultEvaluation(verdict: .rejected, reason: reason, maxResidualRatio: 0, producerKey: key, outputSHA256: nil)
+        }
+        guard let key = authorizedProducers.first(where: { $0.isValidSignature(result.signature, for: result.manifestBytes) }) else {
+            return reject("manifest is not signed by an authorized producer key")
+        }
+        let manifest = result.manifest
+        guard manifest.producerKey == key.fingerprint else {
+            return reject("manifest names producer key \(manifest.producerKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))", key: key)
+        }
+        guard Digest.tensor(result.input) == manifest.inputSHA256 else {
+            return reject("input does not match the signed input_sha256", key: key)
+        }
+        let layers = manifest.firstLayer..<(manifest.firstLayer + manifest.layerCount)
+        guard layers.upperBound <= model.layers.count else {
+            return reject("layers \(layers) are outside the \(model.layers.count)-layer model", key: key)
+        }
+        guard result.input.columns == model.inputWidth(ofLayer: layers.lowerBound) else {
+            return reject("input has \(result.input.columns) columns, layer \(layers.lowerBound) expects \(model.inputWidth(ofLayer: layers.lowerBound))", key: key)
+        }
+        for (offset, output) in result.outputs.enumerated() {
+            let expectedColumns = model.layers[layers.lowerBound + offset].weights.columns
+            guard output.rows == manifest.rows, output.columns == expectedColumns else {
+                return ResultEvaluation(verdict: .failed,
+                                        reason: "layer \(layers.lowerBound + offset) output is \(output.shapeDescription), expected \(manifest.rows)×\(expectedColumns)",
+                                        maxResidualRatio: .infinity, producerKey: key, outputSHA256: nil)
+            }
+        }
+        let outputDigest = result.outputs.last.map(Digest.tensor)
+        let check = SegmentVerifier(rounds: rounds).verify(input: result.input, layers: model.layers[layers],
+                                                          outputs: result.outputs, precision: manifest.precision)
+        return ResultEvaluation(verdict: check.passed ? .passed : .failed, reason: check.failure ?? "",
+                                maxResidualRatio: check.maxResidualRatio, producerKey: key, outputSHA256: outputDigest)
+    }
+}

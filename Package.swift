@@ -51,10 +51,21 @@ let package = Package(
             dependencies: ["CLibPQ", "SecureNets", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Audit"
         ),
+        // What every service shares: the model cache and stream reader, the blocking-loop service
+        // runner, logging setup. The only place where core and broker meet.
+        .target(
+            name: "SecureNetsServices",
+            dependencies: [
+                "SecureNets", "SecureNetsMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Services"
+        ),
         .target(
             name: "SecureNetsWorker",
             dependencies: [
-                "SecureNets", "SecureNetsMessaging",
+                "SecureNets", "SecureNetsMessaging", "SecureNetsServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,7 +75,7 @@ let package = Package(
         .target(
             name: "SecureNetsVerifier",
             dependencies: [
-                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit",
+                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,7 +85,7 @@ let package = Package(
         .target(
             name: "SecureNetsProducer",
             dependencies: [
-                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit",
+                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

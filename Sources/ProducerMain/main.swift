@@ -1,1 +1,3 @@
-print("securenets")
+import SecureNetsProducer
+
+await SecureNetsCommand.main()

@@ -1,1 +1,3 @@
-print("verifier")
+import SecureNetsVerifier
+
+await VerifierCommand.main()

@@ -1,1 +1,3 @@
-print("worker")
+import SecureNetsWorker
+
+await WorkerCommand.main()

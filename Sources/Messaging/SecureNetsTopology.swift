@@ -34,9 +34,9 @@ public enum SecureNetsTopology {
 
     /// Declares the exchanges, the two work queues, the models stream and the dead-letter queue.
     public static func declare(on connection: AMQPConnection) throws {
-        try connection.declareExchange(exchange, type: "direct", durable: true)
-        try connection.declareExchange(repliesExchange, type: "direct", durable: true)
-        try connection.declareExchange(deadLetterExchange, type: "fanout", durable: true)
+        try connection.declareExchange(exchange, type: .direct, durable: true)
+        try connection.declareExchange(repliesExchange, type: .direct, durable: true)
+        try connection.declareExchange(deadLetterExchange, type: .fanout, durable: true)
         _ = try connection.declareQueue(deadLetterQueue, durable: true, arguments: ["x-queue-type": .string("quorum")])
         try connection.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "")
         for (queue, key) in [(jobsQueue, jobsRoutingKey), (resultsQueue, resultsRoutingKey)] {

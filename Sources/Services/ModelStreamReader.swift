@@ -30,7 +30,7 @@ public struct ModelStreamReader: Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         let limits = FrameLimits(maxFrameBytes: maxModelBytes + (1 << 20), maxBlobBytes: maxModelBytes)
         while Date() < deadline {
-            guard let delivery = try connection.nextDelivery(timeout: 1) else { continue }
+            guard let delivery = try connection.nextDelivery(timeout: .seconds(1)) else { continue }
             try connection.ack(deliveryTag: delivery.deliveryTag)
             guard let frame = try? FrameCodec.decode(delivery.body, limits: limits) else { continue }
             if let bytes = try assembler.add(frame) {

@@ -17,7 +17,7 @@ public struct VerifierConfiguration: Sendable {
 
     public init(verifierID: String, amqpURL: AMQPURL, databaseURL: String, signingKeyPath: URL,
                 authorizedProducersPath: URL, rounds: Int = 2, maxAttempts: Int = 3, prefetch: Int = 1,
-                modelCacheBytes: Int = 1 << 30, maxMessageBytes: Int = 512 << 20) {
+                modelCacheBytes: Int = 1 << 30, maxMessageBytes: Int = 128 << 20) {
         self.verifierID = verifierID
         self.amqpURL = amqpURL
         self.databaseURL = databaseURL

@@ -51,17 +51,17 @@ public final class VerifierLoop: @unchecked Sendable {
     }
 
     private func session(until stop: StopSignal) throws {
-        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) consume", logger: logger)
+        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) publish", logger: logger)
+        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)
         try publisher.enablePublisherConfirms()
-        try consumer.setPrefetch(count: configuration.prefetch)
+        try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
         let tag = try consumer.consume(queue: SecureNetsTopology.resultsQueue, arguments: [:])
         logger.info("verifier ready", metadata: ["queue": "\(SecureNetsTopology.resultsQueue)", "rounds": "\(configuration.rounds)"])
         while !stop.isRaised {
-            guard let delivery = try consumer.nextDelivery(timeout: 0.5) else { continue }
+            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
             try handleHoldingOnDatabaseErrors(delivery, publisher: publisher, stop: stop)
             try consumer.ack(deliveryTag: delivery.deliveryTag)
         }
@@ -195,7 +195,7 @@ public final class VerifierLoop: @unchecked Sendable {
         if attempt < configuration.maxAttempts {
             let retry = JobMessage(resending: result, attempt: attempt + 1)
             try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
-                                  body: retry.encode(), headers: [:], persistent: true, mandatory: true)
+                                  body: retry.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
             logger.info("republished batch as attempt \(attempt + 1)", metadata: ["job": "\(result.manifest.jobID)", "batch": "\(result.manifest.batch)"])
         } else {
             try sendReply(for: result, verdict: .failed,
@@ -214,13 +214,13 @@ public final class VerifierLoop: @unchecked Sendable {
         let reply = try ReplyMessage(manifest: manifest, output: output, signedBy: identity)
         // Not mandatory: a reply queue that expired (job abandoned) must not block the verifier.
         try publisher.publish(exchange: SecureNetsTopology.repliesExchange, routingKey: m.replyQueue,
-                              body: reply.encode(), headers: [:], persistent: true, mandatory: false)
+                              body: reply.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: false)
     }
 
     private func deadLetter(_ delivery: AMQPDelivery, reason: String, publisher: AMQPConnection) throws {
         logger.error("dead-lettering result: \(reason)")
         try publisher.publish(exchange: SecureNetsTopology.deadLetterExchange, routingKey: "", body: delivery.body,
-                              headers: [SecureNetsTopology.reasonHeader: .string(reason)], persistent: true, mandatory: false)
+                              properties: AMQPMessageProperties(headers: [SecureNetsTopology.reasonHeader: .string(reason)]), mandatory: false)
     }
 }
 

@@ -11,7 +11,7 @@ public struct WorkerConfiguration: Sendable {
     public var maxMessageBytes: Int
 
     public init(workerID: String, amqpURL: AMQPURL, prefetch: Int = 1, modelCacheBytes: Int = 1 << 30,
-                maxMessageBytes: Int = 512 << 20) {
+                maxMessageBytes: Int = 128 << 20) {
         self.workerID = workerID
         self.amqpURL = amqpURL
         self.prefetch = prefetch

@@ -42,17 +42,17 @@ public final class WorkerLoop: @unchecked Sendable {
     }
 
     private func session(until stop: StopSignal) throws {
-        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) consume", logger: logger)
+        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", logger: logger)
+        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)
         try publisher.enablePublisherConfirms()
-        try consumer.setPrefetch(count: configuration.prefetch)
+        try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
         let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue, arguments: [:])
         logger.info("worker ready", metadata: ["queue": "\(SecureNetsTopology.jobsQueue)", "prefetch": "\(configuration.prefetch)"])
         while !stop.isRaised {
-            guard let delivery = try consumer.nextDelivery(timeout: 0.5) else { continue }
+            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
             try handle(delivery, consumer: consumer, publisher: publisher)
         }
         try? consumer.cancel(consumerTag: tag)
@@ -95,7 +95,7 @@ public final class WorkerLoop: @unchecked Sendable {
         let computeMs = Date().timeIntervalSince(started) * 1000
         let result = ResultMessage(job: job, outputs: outputs, workerID: configuration.workerID, computeMs: computeMs)
         try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.resultsRoutingKey,
-                              body: result.encode(), headers: [:], persistent: true, mandatory: true)
+                              body: result.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
         try consumer.ack(deliveryTag: delivery.deliveryTag)
         logger.debug("computed", metadata: context.merging(["compute_ms": "\(Int(computeMs))"]) { $1 })
     }
@@ -104,7 +104,7 @@ public final class WorkerLoop: @unchecked Sendable {
     func deadLetter(_ delivery: AMQPDelivery, reason: String, consumer: AMQPConnection, publisher: AMQPConnection) throws {
         logger.error("dead-lettering job: \(reason)")
         try publisher.publish(exchange: SecureNetsTopology.deadLetterExchange, routingKey: "", body: delivery.body,
-                              headers: [SecureNetsTopology.reasonHeader: .string(reason)], persistent: true, mandatory: false)
+                              properties: AMQPMessageProperties(headers: [SecureNetsTopology.reasonHeader: .string(reason)]), mandatory: false)
         try consumer.ack(deliveryTag: delivery.deliveryTag)
     }
 }

@@ -41,9 +41,9 @@ final class JobRunner {
 
     /// Runs until every batch is verified or finally failed. Returns the failed batches.
     func run() throws -> [Int: String] {
-        let consumer = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) consume", logger: logger)
+        let consumer = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) consume", maxBodyBytes: 128 << 20, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) publish", logger: logger)
+        let publisher = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) publish", maxBodyBytes: 128 << 20, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)
         try SecureNetsTopology.declareReplyQueue(forJob: jobID, on: publisher)
@@ -55,7 +55,7 @@ final class JobRunner {
             let publishedAt = Int64(Date().timeIntervalSince1970 * 1000)
             for chunk in chunks {
                 try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.modelsRoutingKey,
-                                      body: chunk, headers: ["x-securenets-model": .string(modelDigest)], persistent: true, mandatory: true)
+                                      body: chunk, properties: AMQPMessageProperties(headers: ["x-securenets-model": .string(modelDigest)]), mandatory: true)
             }
             try journal.recordModelPublished(atMs: publishedAt)
             logger.info("published blinded model", metadata: ["model": "\(modelDigest.prefix(12))", "bytes": "\(modelBytes.count)", "chunks": "\(chunks.count)"])
@@ -73,7 +73,7 @@ final class JobRunner {
         _ = try consumer.consume(queue: replyQueue, arguments: [:])
         var lastProgress = Date()
         while !journal.isComplete {
-            guard let delivery = try consumer.nextDelivery(timeout: 1) else {
+            guard let delivery = try consumer.nextDelivery(timeout: .seconds(1)) else {
                 if let timeout, Date().timeIntervalSince(lastProgress) > timeout {
                     throw JournalError("no reply for \(Int(timeout)) s; \(journal.record.batchCount - journal.done.count - journal.failed.count) batch(es) pending. Finish later with: securenets collect \(jobID)")
                 }
@@ -112,7 +112,7 @@ final class JobRunner {
             producerKey: identity.publicKey.fingerprint, issuedAtMs: 0)
         let job = try JobMessage(manifest: manifest, attempt: 1, input: blinded, signedBy: identity)
         try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
-                              body: job.encode(), headers: [:], persistent: true, mandatory: true)
+                              body: job.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
         try journal.recordPublished(batch: batch, segment: segment)
     }
 

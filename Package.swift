@@ -48,7 +48,11 @@ let package = Package(
         // PostgreSQL audit store over libpq, kept apart so the worker never links libpq.
         .target(
             name: "SecureNetsAudit",
-            dependencies: ["CLibPQ", "SecureNets", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CLibPQ", "SecureNets",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Audit"
         ),
         // What every service shares: the model cache and stream reader, the blocking-loop service

@@ -63,6 +63,7 @@ let package = Package(
                 "SecureNets", "SecureNetsMessaging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Services"
         ),
@@ -95,11 +96,11 @@ let package = Package(
             ],
             path: "Sources/Producer"
         ),
-        .executableTarget(name: "securenets", dependencies: ["SecureNetsProducer"],
+        .executableTarget(name: "securenets", dependencies: ["SecureNetsProducer", "SecureNetsServices"],
                           path: "Sources/ProducerMain"),
-        .executableTarget(name: "securenets-worker", dependencies: ["SecureNetsWorker"],
+        .executableTarget(name: "securenets-worker", dependencies: ["SecureNetsWorker", "SecureNetsServices"],
                           path: "Sources/WorkerMain"),
-        .executableTarget(name: "securenets-verifier", dependencies: ["SecureNetsVerifier"],
+        .executableTarget(name: "securenets-verifier", dependencies: ["SecureNetsVerifier", "SecureNetsServices"],
                           path: "Sources/VerifierMain"),
         .executableTarget(
             name: "securenets-bench",
@@ -120,6 +121,12 @@ let package = Package(
             name: "SecureNetsMessagingTests",
             dependencies: ["SecureNetsMessaging"],
             path: "Tests/SecureNetsMessagingTests"
+        ),
+        // End to end: real broker, real database, the real binaries as processes.
+        .testTarget(
+            name: "SecureNetsPipelineTests",
+            dependencies: ["SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices"],
+            path: "Tests/SecureNetsPipelineTests"
         ),
         .testTarget(
             name: "SecureNetsAuditTests",

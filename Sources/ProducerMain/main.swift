@@ -1,3 +1,4 @@
 import SecureNetsProducer
+import SecureNetsServices
 
-await SecureNetsCommand.main()
+await CommandEntryPoint.run(SecureNetsCommand.self)

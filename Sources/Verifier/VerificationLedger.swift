@@ -41,7 +41,8 @@ public struct NewLedgerEntry: Sendable {
     public var modelDigest: String
     public var inputDigest: String
     public var outputDigest: String
-    public var shapes: String
+    /// Tensor name (`input`, `z<layer>`) → [rows, columns].
+    public var shapes: [String: [Int]]
     public var rounds: Int
     public var verdict: ResultEvaluation.Verdict
     public var reason: String

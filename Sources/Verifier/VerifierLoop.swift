@@ -108,7 +108,7 @@ public final class VerifierLoop: @unchecked Sendable {
             workerID: result.annotations.workerID, verifierID: configuration.verifierID, producerKeyFingerprint: "",
             precision: m.precision.rawValue, modelDigest: m.modelDigest, inputDigest: m.inputSHA256,
             outputDigest: outputDigest,
-            shapes: "input \(result.input.shapeDescription); outputs " + result.outputs.map(\.shapeDescription).joined(separator: ", "),
+            shapes: Self.shapes(of: result),
             rounds: configuration.rounds, verdict: .rejected, reason: "", maxResidualRatio: 0, verifyMs: 0,
             workerComputeMs: result.annotations.computeMs)
         func recordRejection(_ reason: String) throws {
@@ -215,6 +215,14 @@ public final class VerifierLoop: @unchecked Sendable {
         // Not mandatory: a reply queue that expired (job abandoned) must not block the verifier.
         try publisher.publish(exchange: SecureNetsTopology.repliesExchange, routingKey: m.replyQueue,
                               body: reply.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: false)
+    }
+
+    static func shapes(of result: ResultMessage) -> [String: [Int]] {
+        var shapes = ["input": [result.input.rows, result.input.columns]]
+        for (offset, output) in result.outputs.enumerated() {
+            shapes["z\(result.manifest.firstLayer + offset + 1)"] = [output.rows, output.columns]
+        }
+        return shapes
     }
 
     private func deadLetter(_ delivery: AMQPDelivery, reason: String, publisher: AMQPConnection) throws {

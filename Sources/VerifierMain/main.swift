@@ -1,3 +1,4 @@
 import SecureNetsVerifier
+import SecureNetsServices
 
-await VerifierCommand.main()
+await CommandEntryPoint.run(VerifierCommand.self)

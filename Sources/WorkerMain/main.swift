@@ -1,3 +1,4 @@
 import SecureNetsWorker
+import SecureNetsServices
 
-await WorkerCommand.main()
+await CommandEntryPoint.run(WorkerCommand.self)

@@ -12,9 +12,13 @@ enum BatchSizing {
     static func largestBatch(for network: Network, mode: ChainingMode, maxMessageBytes: Int) -> Int {
         let plan = SegmentPlan(network: network, mode: mode)
         let widths = network.widths
-        let bytesPerRow = plan.segments.map { layers in
-            4 * ((widths[layers.lowerBound] + 1) + layers.reduce(0) { $0 + widths[$1 + 1] + 1 } + 2 * (layers.count + 1))
-        }.max() ?? 1
+        var bytesPerRow = 1
+        for layers in plan.segments {
+            // The input and every pre-activation, each with its homogeneous column.
+            var floats = widths[layers.lowerBound] + 1
+            for layer in layers { floats += widths[layer + 1] + 1 }
+            bytesPerRow = max(bytesPerRow, 4 * floats)
+        }
         return max(1, (maxMessageBytes - envelopeBytes) / bytesPerRow)
     }
 }

@@ -40,7 +40,26 @@ final class JobRunner {
     var replyQueue: String { SecureNetsTopology.replyQueue(forJob: jobID) }
 
     /// Runs until every batch is verified or finally failed. Returns the failed batches.
+    ///
+    /// A lost broker connection is retried with capped exponential backoff: every step is journaled,
+    /// published messages are persisted by the broker before their confirm, and an unacked reply is
+    /// redelivered, so resuming is always safe.
     func run() throws -> [Int: String] {
+        var failures = 0
+        while true {
+            do {
+                return try runConnected()
+            } catch let error as AMQPError {
+                failures += 1
+                guard failures <= 30 else { throw error }
+                let delay = min(15, 0.5 * pow(2, Double(min(failures, 5)))) * Double.random(in: 0.8...1.2)
+                logger.warning("broker connection lost, reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
+                Thread.sleep(forTimeInterval: delay)
+            }
+        }
+    }
+
+    private func runConnected() throws -> [Int: String] {
         let consumer = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) consume", maxBodyBytes: 128 << 20, logger: logger)
         defer { consumer.close() }
         let publisher = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) publish", maxBodyBytes: 128 << 20, logger: logger)

@@ -62,7 +62,7 @@ public final class VerifierLoop: @unchecked Sendable {
         logger.info("verifier ready", metadata: ["queue": "\(SecureNetsTopology.resultsQueue)", "rounds": "\(configuration.rounds)"])
         while !stop.isRaised {
             guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
-            try handleHoldingOnDatabaseErrors(delivery, publisher: publisher, stop: stop)
+            try handleHoldingOnDatabaseErrors(delivery, consumer: consumer, publisher: publisher, stop: stop)
             try consumer.ack(deliveryTag: delivery.deliveryTag)
         }
         try? consumer.cancel(consumerTag: tag)
@@ -70,7 +70,8 @@ public final class VerifierLoop: @unchecked Sendable {
     }
 
     /// Retries `handle` while the database is unreachable, keeping the delivery unacked meanwhile.
-    private func handleHoldingOnDatabaseErrors(_ delivery: AMQPDelivery, publisher: AMQPConnection, stop: StopSignal) throws {
+    private func handleHoldingOnDatabaseErrors(_ delivery: AMQPDelivery, consumer: AMQPConnection, publisher: AMQPConnection,
+                                                stop: StopSignal) throws {
         var failures = 0
         while true {
             do {
@@ -83,6 +84,9 @@ public final class VerifierLoop: @unchecked Sendable {
                 failures += 1
                 let delay = min(10, 0.25 * pow(2, Double(min(failures, 6))))
                 logger.warning("database unreachable, holding the result unacked; retrying in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
+                // rabbitmq-c sends heartbeats only inside calls: keep both connections alive while holding.
+                try consumer.keepAlive()
+                try publisher.keepAlive()
                 if stop.wait(seconds: delay) && failures > 3 {
                     // Shutting down: the unacked result returns to the queue when the channel closes.
                     throw error

@@ -55,7 +55,8 @@ public enum KeyFiles {
         }
         guard text.utf8.count <= 1 << 20 else { throw KeyFileError(url, "is larger than 1 MiB") }
         var keys: [TrustedKey] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // `\.isNewline` also splits at "\r\n", which Swift treats as one Character that "\n" does not match.
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let parts = trimmed.split(separator: " ", maxSplits: 2)

@@ -96,7 +96,9 @@ public enum KeyFiles {
     public static func authorize(_ key: TrustedKey, in url: URL) throws {
         let existing = FileManager.default.fileExists(atPath: url.path) ? try loadTrustedKeys(at: url) : []
         guard !existing.contains(key) else { return }
-        let text = ((try? String(contentsOf: url, encoding: .utf8)) ?? "") + key.authorizedKeyLine + "\n"
+        var text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        if let last = text.last, !last.isNewline { text += "\n" }
+        text += key.authorizedKeyLine + "\n"
         try Data(text.utf8).write(to: url)
     }
 }

@@ -3,11 +3,21 @@ import Logging
 
 /// Defaults every command shares, each overridable by environment and by flags.
 public enum ServiceEnvironment {
-    public static let defaultAMQPURL = "amqp://securenets:securenets@127.0.0.1:5672/securenets"
+    
     public static let defaultDatabaseURL = "postgresql://securenets:securenets@127.0.0.1:5432/securenets"
 
-    /// `SECURENETS_AMQP_URL`, else the local default that `infra/local/up` creates.
-    public static var amqpURL: String { env("SECURENETS_AMQP_URL") ?? defaultAMQPURL }
+    /// The three broker roles, each with its own least-privilege user (infra/local/rabbitmq).
+    public enum Role: String, Sendable {
+        case producer, worker, verifier
+    }
+
+    /// The broker URL for `role`: `SECURENETS_<ROLE>_AMQP_URL`, else `SECURENETS_AMQP_URL`, else the
+    /// local broker with the role's own user (`securenets-worker` may read jobs and publish results,
+    /// nothing else; see docs/SECURITY.md).
+    public static func amqpURL(for role: Role) -> String {
+        env("SECURENETS_\(role.rawValue.uppercased())_AMQP_URL") ?? env("SECURENETS_AMQP_URL")
+            ?? "amqp://securenets-\(role.rawValue):securenets-\(role.rawValue)@127.0.0.1:5672/securenets"
+    }
     /// `SECURENETS_DATABASE_URL`, else the local default.
     public static var databaseURL: String { env("SECURENETS_DATABASE_URL") ?? defaultDatabaseURL }
 

@@ -62,7 +62,7 @@ extension VerifierCommand {
         @Option(help: "File of producer public keys allowed to submit jobs (ed25519 <base64> [comment] per line).")
         var authorizedKeys: String?
 
-        @Option(help: "Broker URL (default: $SECURENETS_AMQP_URL or the local broker).")
+        @Option(help: "Broker URL (default: $SECURENETS_VERIFIER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-verifier).")
         var amqpURL: String?
 
         @OptionGroup var database: DatabaseOptions
@@ -84,7 +84,7 @@ extension VerifierCommand {
             let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
             let configuration = VerifierConfiguration(
                 verifierID: id ?? "verifier-\(host.prefix(40))",
-                amqpURL: try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL),
+                amqpURL: try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .verifier)),
                 databaseURL: database.resolvedURL,
                 signingKeyPath: URL(fileURLWithPath: signingKey ?? keyring.verifierPrivateKey.path),
                 authorizedProducersPath: URL(fileURLWithPath: authorizedKeys ?? keyring.authorizedProducers.path),

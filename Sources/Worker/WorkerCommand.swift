@@ -34,7 +34,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Memory for cached blinded models, in MiB.")
     var modelCacheMb = 1024
 
-    @Option(help: "Broker URL (default: $SECURENETS_AMQP_URL or the local broker).")
+    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker).")
     var amqpURL: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -54,7 +54,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         ServiceEnvironment.bootstrapLogging(level: logLevel)
         BLAS.setThreadCount(threads)
         let logger = Logger(label: "securenets.worker")
-        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL)
+        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .worker))
         let workerID = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())"
         let loop = WorkerLoop(configuration: WorkerConfiguration(workerID: workerID, amqpURL: url, prefetch: prefetch,
                                                                  modelCacheBytes: modelCacheMb << 20),

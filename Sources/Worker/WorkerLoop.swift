@@ -35,7 +35,7 @@ public final class WorkerLoop: @unchecked Sendable {
             } catch let error as AMQPError {
                 failures += 1
                 let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                logger.warning("broker connection lost, reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
+                logger.warning("broker unavailable (or no verifier has declared the queues yet), reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
                 stop.wait(seconds: delay)
             }
         }
@@ -46,7 +46,8 @@ public final class WorkerLoop: @unchecked Sendable {
         defer { consumer.close() }
         let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
-        try SecureNetsTopology.declare(on: publisher)
+        // Workers do not declare the topology (their broker user may not): the verifier and producers
+        // do. Until one has, consuming fails and the loop retries with backoff.
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
         let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue, arguments: [:])

@@ -18,9 +18,9 @@ struct HostileMessageTests {
 
         init(cluster: PipelineCluster) throws {
             self.cluster = cluster
-            publisher = try AMQPConnection(url: cluster.amqpURL, connectionName: "attacker", logger: Logger(label: "test"))
-            try SecureNetsTopology.declare(on: publisher)
-            try publisher.enablePublisherConfirms()
+            // A hostile worker: it has exactly the worker role's permissions.
+            publisher = try AMQPConnection(url: cluster.url(role: "worker"), connectionName: "attacker", logger: Logger(label: "test"))
+                try publisher.enablePublisherConfirms()
             session = BlindingSession(network: try Reference.network, mode: .chained)
             let (digest, chunks) = ModelChunks.split(ModelCodec.encode(session.blindedModel))
             modelDigest = digest
@@ -59,6 +59,7 @@ struct HostileMessageTests {
         let producerKeyURL = cluster.home.appendingPathComponent("keys/producer.key")
         try cluster.waitUntil("local keys") { FileManager.default.fileExists(atPath: producerKeyURL.path) }
         let producer = try KeyFiles.loadPrivateKey(at: producerKeyURL)
+        try cluster.waitForTopology()
         let attacker = try Attacker(cluster: cluster)
         let jobID = "hostile-\(UUID().uuidString.prefix(8).lowercased())"
 

@@ -10,11 +10,18 @@ struct MaliciousWorkerTests {
         let cluster = try PipelineCluster(name: "evil", workers: 0)
         defer { cluster.shutdown() }
         let batches = 6
-        let evil = MaliciousWorker(id: "evil-worker", url: cluster.amqpURL, tampering: tampering, maxJobs: batches)
-        let evilRun = Thread.detachNewThreadWithResult { try evil.run() }
+        try cluster.waitForTopology()
+        let evil = MaliciousWorker(id: "evil-worker", url: cluster.url(role: "worker"), tampering: tampering, maxJobs: batches)
         let submission = Thread.detachNewThreadWithResult { try cluster.submit(batchSize: 60) }
-        // The malicious worker takes every first attempt; only then does an honest one join.
-        try evilRun.value(timeout: 120)
+        // Once every first attempt is queued, the malicious worker takes them all (retries queue up
+        // behind them); only then does an honest worker join.
+        try cluster.waitUntil("all batches published") {
+            guard let job = submission.jobIDFromJournal(home: cluster.home),
+                  let events = try? String(contentsOf: cluster.home.appendingPathComponent("jobs/\(job)/events.log"), encoding: .utf8)
+            else { return false }
+            return events.split(separator: "\n").filter { $0.hasPrefix("published ") }.count == batches
+        }
+        try evil.run()
         try cluster.startWorker(id: "honest-worker")
         let job = try submission.value(timeout: 240)
         #expect(job.status == 0, "submit failed: \(job.stderr)\n\(cluster.diagnostics())")

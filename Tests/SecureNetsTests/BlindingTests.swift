@@ -124,9 +124,15 @@ import Testing
 
     @Test func batchKeysAreSignedOnlyForSingleLayerSegments() {
         var signedDraws = 0
+        var rng = SystemRandomNumberGenerator()
         for length in 1...4 {
+            // A chain of `length` ReLU layers is one segment in chained mode.
+            let layers = (0..<length).map { _ in
+                DenseLayer(weights: Matrix(rows: 4, columns: 4), bias: [0, 0, 0, 0], activation: .relu)
+            }
+            let session = BlindingSession(network: try! Network(layers: layers), mode: .chained)
             for _ in 0..<20 {
-                let key = BatchBlinding.batchKey(rows: 64, segmentLength: length)
+                let key = session.batchKey(rows: 64, segment: 0, using: &rng)
                 #expect(key.size == 64)
                 if length > 1 {
                     #expect(key.isPositive, "a batch key for a \(length)-layer segment has a negative scale")

@@ -7,7 +7,7 @@ import SecureNetsServices
 
 /// Options shared by `submit` and `collect`.
 struct BrokerOptions: ParsableArguments {
-    @Option(help: "Broker URL (default: $SECURENETS_AMQP_URL or the local broker).")
+    @Option(help: "Broker URL (default: $SECURENETS_PRODUCER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-producer).")
     var amqpURL: String?
 
     @Option(help: "Give up waiting after this many seconds without a reply (the job stays resumable with `collect`). 0 waits forever.")
@@ -16,7 +16,7 @@ struct BrokerOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    func url() throws -> AMQPURL { try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL) }
+    func url() throws -> AMQPURL { try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .producer)) }
 }
 
 /// `securenets submit`: secure inference through the broker, workers and verifier.

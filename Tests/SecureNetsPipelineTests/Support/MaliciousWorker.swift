@@ -33,7 +33,6 @@ final class MaliciousWorker: @unchecked Sendable {
         defer { consumer.close() }
         let publisher = try AMQPConnection(url: url, connectionName: "malicious publish", maxBodyBytes: 128 << 20, logger: logger)
         defer { publisher.close() }
-        try SecureNetsTopology.declare(on: publisher)
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: 1)
         let models = ModelProvider(cache: ModelCache(maxBytes: 1 << 28),

@@ -24,15 +24,26 @@ final class PipelineCluster: @unchecked Sendable {
     static let databaseURL = ProcessInfo.processInfo.environment["SECURENETS_DATABASE_URL"]
         ?? "postgresql://securenets:securenets@127.0.0.1:5432/securenets"
 
-    var amqpURLString: String {
-        let base = PipelineCluster.baseAMQP
-        let prefix = base[..<(base.lastIndex(of: "/") ?? base.endIndex)]
-        return "\(prefix)/\(vhost)"
-    }
+    /// The vhost as the administrative user (`securenets`), for the harness's own inspection.
+    var amqpURLString: String { url(user: nil) }
     var amqpURL: AMQPURL { try! AMQPURL(amqpURLString) }
 
+    /// The vhost as one of the least-privilege role users (`securenets-worker`, …).
+    func url(role: String) -> AMQPURL { try! AMQPURL(url(user: "securenets-\(role)")) }
+
+    private func url(user: String?) -> String {
+        let base = try! AMQPURL(PipelineCluster.baseAMQP)
+        let credentials = user.map { "\($0):\($0)" } ?? "\(base.user):\(base.password)"
+        return "amqp://\(credentials)@\(base.host):\(base.port)/\(vhost)"
+    }
+
+    /// Each process connects as its own role, exactly as a deployment should.
     var environment: [String: String] {
-        ["SECURENETS_AMQP_URL": amqpURLString, "SECURENETS_DATABASE_URL": PipelineCluster.databaseURL,
+        ["SECURENETS_PRODUCER_AMQP_URL": url(user: "securenets-producer"),
+         "SECURENETS_WORKER_AMQP_URL": url(user: "securenets-worker"),
+         "SECURENETS_VERIFIER_AMQP_URL": url(user: "securenets-verifier"),
+         "SECURENETS_AMQP_URL": "",
+         "SECURENETS_DATABASE_URL": PipelineCluster.databaseURL,
          "SECURENETS_HOME": home.path, "SECURENETS_LOG_LEVEL": "info"]
     }
 
@@ -65,6 +76,11 @@ final class PipelineCluster: @unchecked Sendable {
                                       environment: environment, logDirectory: logs)
         workers.append(worker)
         return worker
+    }
+
+    /// Waits until the verifier has declared the queues (workers never declare them).
+    func waitForTopology() throws {
+        try waitUntil("the verifier to declare the topology") { verifier?.log.contains("verifier ready") == true }
     }
 
     /// Runs `securenets` with this cluster's environment.

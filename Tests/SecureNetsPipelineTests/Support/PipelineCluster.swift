@@ -44,10 +44,13 @@ final class PipelineCluster: @unchecked Sendable {
          "SECURENETS_VERIFIER_AMQP_URL": url(user: "securenets-verifier"),
          "SECURENETS_AMQP_URL": "",
          "SECURENETS_DATABASE_URL": PipelineCluster.databaseURL,
-         "SECURENETS_HOME": home.path, "SECURENETS_LOG_LEVEL": "info"]
+         "SECURENETS_HOME": home.path, "SECURENETS_LOG_LEVEL": logLevel]
     }
 
-    init(name: String, workers workerCount: Int, verifierArguments: [String] = []) throws {
+    let logLevel: String
+
+    init(name: String, workers workerCount: Int, verifierArguments: [String] = [], logLevel: String = "info") throws {
+        self.logLevel = logLevel
         let suffix = UUID().uuidString.prefix(8).lowercased()
         self.name = name
         vhost = "securenets-test-\(name)-\(suffix)"

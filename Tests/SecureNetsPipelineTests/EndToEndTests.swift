@@ -50,5 +50,13 @@ struct EndToEndTests {
 
         let stats = try cluster.securenets(["audit", "stats", "--format", "json"])
         #expect(stats.status == 0, "\(stats.stderr)")
+        let perWorker = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(perWorker.contains { ($0["worker_id"] as? String).map { cluster.workers.map(\.name).contains($0) } == true })
+
+        // SIGTERM: every service finishes what it holds and exits 0.
+        for process in cluster.workers + [cluster.verifier].compactMap({ $0 }) {
+            process.signal(SIGTERM)
+            #expect(process.wait(timeout: 20) == 0, "\(process.name) exits 0 on SIGTERM")
+        }
     }
 }

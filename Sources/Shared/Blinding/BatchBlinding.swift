@@ -7,7 +7,7 @@ public enum BatchBlinding {
             throw BlindingError.shapeMismatch(
                 "input \(x.shapeDescription) with batch key \(n.size) and boundary key \(m.size)")
         }
-        return MonomialMatrix.sandwich(n, x.appendingOnesColumn(), m)
+        return MonomialMatrix.sandwich(n, x, m, appendingOnesColumn: true, droppingLastColumn: false)
     }
 
     /// `Z = N⁻¹·Z'·M⁻¹` without the homogeneous column.
@@ -16,7 +16,7 @@ public enum BatchBlinding {
             throw BlindingError.shapeMismatch(
                 "output \(z.shapeDescription) with batch key \(n.size) and boundary key \(m.size)")
         }
-        return MonomialMatrix.sandwich(n.inverse, z, m.inverse).droppingLastColumn()
+        return MonomialMatrix.sandwich(n.inverse, z, m.inverse, appendingOnesColumn: false, droppingLastColumn: true)
     }
 
     /// A fresh batch key: random signs only when no worker applies an activation in the segment.

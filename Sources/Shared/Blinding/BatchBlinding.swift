@@ -7,7 +7,7 @@ public enum BatchBlinding {
             throw BlindingError.shapeMismatch(
                 "input \(x.shapeDescription) with batch key \(n.size) and boundary key \(m.size)")
         }
-        return MonomialMatrix.sandwich(n, x.appendingOnesColumn(), m)
+        return MonomialMatrix.sandwich(n, x, m, appendingOnesColumn: true, droppingLastColumn: false)
     }
 
     /// `Z = N⁻¹·Z'·M⁻¹` without the homogeneous column.
@@ -16,6 +16,6 @@ public enum BatchBlinding {
             throw BlindingError.shapeMismatch(
                 "output \(z.shapeDescription) with batch key \(n.size) and boundary key \(m.size)")
         }
-        return MonomialMatrix.sandwich(n.inverse, z, m.inverse).droppingLastColumn()
+        return MonomialMatrix.sandwich(n.inverse, z, m.inverse, appendingOnesColumn: false, droppingLastColumn: true)
     }
 }

@@ -3,10 +3,17 @@
 public struct BlindedLayer: Sendable, Equatable {
     public let weights: Matrix
     public let activation: Activation
+    /// `weights` in float64 for exact-precision products, made on first use and shared by every copy
+    /// of this layer (and so of its model). Not part of the layer's value: equality ignores it.
+    let widenedWeights = WidenedWeights()
 
     public init(weights: Matrix, activation: Activation) {
         self.weights = weights
         self.activation = activation
+    }
+
+    public static func == (lhs: BlindedLayer, rhs: BlindedLayer) -> Bool {
+        lhs.weights == rhs.weights && lhs.activation == rhs.activation
     }
 }
 

@@ -25,9 +25,9 @@ public struct KeyGenerator: Sendable {
         return try! MonomialMatrix(permutation: permutation, scales: scales)
     }
 
-    /// Same as `key(size:signed:using:)` with the system CSPRNG (getrandom on Linux).
+    /// Same as `key(size:signed:using:)` with the system CSPRNG (`SystemRandomStream`).
     public func key(size n: Int, signed: Bool) -> MonomialMatrix {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SystemRandomStream()
         return key(size: n, signed: signed, using: &generator)
     }
 }

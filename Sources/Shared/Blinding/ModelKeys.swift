@@ -21,7 +21,7 @@ public struct ModelKeys: Sendable, Equatable, Codable {
     /// Fresh keys from the system CSPRNG.
     public static func generate(for network: Network, plan: SegmentPlan,
                                 generator: KeyGenerator = KeyGenerator(), signedEdges: Bool = true) -> ModelKeys {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SystemRandomStream()
         return generate(for: network, plan: plan, generator: generator, signedEdges: signedEdges, using: &rng)
     }
 }

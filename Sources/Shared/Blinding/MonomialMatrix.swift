@@ -51,26 +51,54 @@ public struct MonomialMatrix: Sendable, Equatable, Codable {
     ///
     /// With `left` = (l, π) and `right` = (r, ρ): `(L·X·R)[i][ρ(j)] = l_i · X[π(i)][j] · r_j`.
     public static func sandwich(_ left: MonomialMatrix, _ x: Matrix, _ right: MonomialMatrix) -> Matrix {
-        precondition(left.size == x.rows && right.size == x.columns,
-                     "monomial sandwich \(left.size) · \(x.shapeDescription) · \(right.size)")
-        var result = Matrix(rows: x.rows, columns: x.columns)
-        let columns = x.columns
-        x.elements.withUnsafeBufferPointer { source in
-            result.elements.withUnsafeMutableBufferPointer { target in
-                right.permutation.withUnsafeBufferPointer { rho in
-                    right.scales.withUnsafeBufferPointer { r in
-                        for i in 0..<x.rows {
-                            let sourceRow = left.permutation[i] * columns
-                            let targetRow = i * columns
-                            let l = left.scales[i]
-                            for j in 0..<columns {
-                                target[targetRow + rho[j]] = Float(l * Double(source[sourceRow + j]) * r[j])
+        sandwich(left, x, right, appendingOnesColumn: false, droppingLastColumn: false)
+    }
+
+    /// `left · [x | 1] · right`, or `left · x · right` without its last column, in one pass.
+    ///
+    /// Blinding appends the homogeneous column and unblinding drops it; building `[x | 1]` or the
+    /// full product as a separate matrix would cost another pass over the batch. Every entry is the
+    /// same float64 expression as in `sandwich(_:_:_:)` (the appended 1 contributes `l_i · 1 · r_j`),
+    /// so the result equals the composed operations bit for bit.
+    static func sandwich(_ left: MonomialMatrix, _ x: Matrix, _ right: MonomialMatrix,
+                         appendingOnesColumn: Bool, droppingLastColumn: Bool) -> Matrix {
+        let rows = x.rows, sourceColumns = x.columns
+        let width = sourceColumns + (appendingOnesColumn ? 1 : 0)
+        precondition(left.size == rows && right.size == width,
+                     "monomial sandwich \(left.size) · \(x.shapeDescription)\(appendingOnesColumn ? " | 1" : "") · \(right.size)")
+        precondition(!droppingLastColumn || width > 0)
+        let outputColumns = width - (droppingLastColumn ? 1 : 0)
+        // ρ is a permutation of 0..<width, so each row writes every output column exactly once
+        // (the one column mapped to width − 1 is skipped when dropping): no zero fill needed. Rows
+        // are independent, so they are split across cores.
+        let elements = [Float](unsafeUninitializedCapacity: rows * outputColumns) { output, initialized in
+            x.elements.withUnsafeBufferPointer { source in
+                left.permutation.withUnsafeBufferPointer { pi in
+                    left.scales.withUnsafeBufferPointer { l in
+                        right.permutation.withUnsafeBufferPointer { rho in
+                            right.scales.withUnsafeBufferPointer { r in
+                                ParallelRows.forEach(rows: rows, columns: width) { range in
+                                    for i in range {
+                                        let sourceRow = pi[i] * sourceColumns, targetRow = i * outputColumns
+                                        let scale = l[i]
+                                        for j in 0..<sourceColumns {
+                                            let target = rho[j]
+                                            if target < outputColumns {
+                                                output[targetRow + target] = Float(scale * Double(source[sourceRow + j]) * r[j])
+                                            }
+                                        }
+                                        if appendingOnesColumn, rho[sourceColumns] < outputColumns {
+                                            output[targetRow + rho[sourceColumns]] = Float(scale * 1 * r[sourceColumns])
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
+            initialized = rows * outputColumns
         }
-        return result
+        return Matrix(rows: rows, columns: outputColumns, elements: elements)
     }
 }

@@ -13,11 +13,10 @@ public enum BlindedForward {
                 throw BlindingError.shapeMismatch(
                     "layer \(layers.startIndex + offset): input is \(activations.shapeDescription), weights are \(layer.weights.shapeDescription)")
             }
-            let z = precision.product(activations, layer.weights)
+            let z = precision.product(activations, layer)
             outputs.append(z)
             if offset < layers.count - 1 {
-                activations = z
-                layer.activation.apply(to: &activations)
+                activations = layer.activation.applied(to: z)
             }
         }
         return outputs

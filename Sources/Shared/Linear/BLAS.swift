@@ -12,14 +12,21 @@ public enum BLAS {
     /// The thread count OpenBLAS uses now.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
+    /// OpenBLAS's version, build options and the kernel set it picked for this CPU, for reports
+    /// (e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64").
+    public static var configuration: String {
+        String(cString: openblas_get_config())
+    }
+
     /// `a · b` in float32 (`cblas_sgemm`): the plaintext path and the `fast` precision mode.
     public static func product(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.columns == b.rows, "product of \(a.shapeDescription) and \(b.shapeDescription)")
-        var c = Matrix(rows: a.rows, columns: b.columns)
-        guard a.rows > 0, b.columns > 0, a.columns > 0 else { return c }
-        a.elements.withUnsafeBufferPointer { pa in
-            b.elements.withUnsafeBufferPointer { pb in
-                c.elements.withUnsafeMutableBufferPointer { pc in
+        guard a.rows > 0, b.columns > 0, a.columns > 0 else { return Matrix(rows: a.rows, columns: b.columns) }
+        // No zero fill: with beta = 0, BLAS does not read C (the reference BLAS contract), and a
+        // zero fill would be one more pass over the whole output.
+        let c = [Float](unsafeUninitializedCapacity: a.rows * b.columns) { pc, initialized in
+            a.elements.withUnsafeBufferPointer { pa in
+                b.elements.withUnsafeBufferPointer { pb in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                                 Int32(a.rows), Int32(b.columns), Int32(a.columns),
                                 1, pa.baseAddress, Int32(a.columns),
@@ -27,8 +34,9 @@ public enum BLAS {
                                 0, pc.baseAddress, Int32(b.columns))
                 }
             }
+            initialized = a.rows * b.columns
         }
-        return c
+        return Matrix(rows: a.rows, columns: b.columns, elements: c)
     }
 
     /// `a · b` accumulated in float64 and rounded once to float32.
@@ -37,13 +45,38 @@ public enum BLAS {
     /// summation (≤ γ_K·|a||b|) and the final rounding (≤ u₃₂·|result|): the bound `FreivaldsCheck` uses.
     public static func widenedProduct(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.columns == b.rows, "product of \(a.shapeDescription) and \(b.shapeDescription)")
-        let wideA = a.elements.map(Double.init)
-        let wideB = b.elements.map(Double.init)
-        var wideC = [Double](repeating: 0, count: a.rows * b.columns)
-        if a.rows > 0, b.columns > 0, a.columns > 0 {
-            dgemm(wideA, rows: a.rows, inner: a.columns, wideB, columns: b.columns, into: &wideC)
+        return ScratchPool.shared.withBuffer(count: b.elements.count) { wideB in
+            b.elements.withUnsafeBufferPointer { source in
+                if let from = source.baseAddress {
+                    Widening.widen(from, stride: b.columns, into: wideB, stride: b.columns, rows: b.rows, columns: b.columns)
+                }
+            }
+            return widenedProduct(a, widened: UnsafeBufferPointer(start: wideB, count: b.elements.count), columns: b.columns)
         }
-        return Matrix(rows: a.rows, columns: b.columns, elements: wideC.map(Float.init))
+    }
+
+    /// `widenedProduct(a, b)` with `b` (a.columns × `columns`) already widened, as a layer's cached
+    /// float64 weights are. One `dgemm` over the whole product: splitting it into tiles to save the
+    /// float64 copies measured slower, because OpenBLAS then packs and synchronizes per tile.
+    static func widenedProduct(_ a: Matrix, widened b: UnsafeBufferPointer<Double>, columns: Int) -> Matrix {
+        let rows = a.rows, inner = a.columns
+        precondition(b.count == inner * columns)
+        guard rows > 0, columns > 0, inner > 0, let b = b.baseAddress else { return Matrix(rows: rows, columns: columns) }
+        let elements = ScratchPool.shared.withBuffer(count: rows * inner) { wideA in
+            ScratchPool.shared.withBuffer(count: rows * columns) { wideC in
+                a.elements.withUnsafeBufferPointer { source in
+                    Widening.widen(source.baseAddress!, stride: inner, into: wideA, stride: inner, rows: rows, columns: inner)
+                }
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner),
+                            1, wideA, Int32(inner), b, Int32(columns), 0, wideC, Int32(columns))
+                return [Float](unsafeUninitializedCapacity: rows * columns) { output, initialized in
+                    Widening.narrow(wideC, stride: columns, into: output.baseAddress!, stride: columns,
+                                    rows: rows, columns: columns)
+                    initialized = rows * columns
+                }
+            }
+        }
+        return Matrix(rows: rows, columns: columns, elements: elements)
     }
 
     /// Row-major float64 `c = a · b` with `a` rows×inner and `b` inner×columns.

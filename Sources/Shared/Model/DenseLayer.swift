@@ -24,13 +24,23 @@ public struct DenseLayer: Sendable, Equatable {
     /// The homogeneous weight `W̃ = [[W, 0], [bᵀ, 1]]` of size (inputs+1) × (outputs+1): with
     /// `Ã = [A | 1]`, `Ã·W̃ = [A·W + 1bᵀ | 1]`, so the bias rides along in the product.
     public var homogeneousWeights: Matrix {
-        let rows = inputCount + 1, columns = outputCount + 1
-        var result = Matrix(rows: rows, columns: columns)
-        for r in 0..<inputCount {
-            for c in 0..<outputCount { result.elements[r * columns + c] = weights.elements[r * outputCount + c] }
+        let rows = inputCount + 1, columns = outputCount + 1, outputs = outputCount
+        // Row copies over raw buffers: element-wise subscripting of `elements` re-checks bounds and
+        // uniqueness per entry, which made this copy a noticeable part of blinding a model.
+        let elements = [Float](unsafeUninitializedCapacity: rows * columns) { target, initialized in
+            let out = target.baseAddress!
+            weights.elements.withUnsafeBufferPointer { w in
+                for r in 0..<inputCount {
+                    if let source = w.baseAddress { (out + r * columns).update(from: source + r * outputs, count: outputs) }
+                    out[r * columns + outputs] = 0
+                }
+            }
+            bias.withUnsafeBufferPointer { b in
+                if let source = b.baseAddress { (out + inputCount * columns).update(from: source, count: outputs) }
+            }
+            out[rows * columns - 1] = 1
+            initialized = rows * columns
         }
-        for c in 0..<outputCount { result.elements[inputCount * columns + c] = bias[c] }
-        result.elements[rows * columns - 1] = 1
-        return result
+        return Matrix(rows: rows, columns: columns, elements: elements)
     }
 }

@@ -33,8 +33,7 @@ public struct Network: Sendable, Equatable {
         var activations = input
         for layer in layers {
             var z = BLAS.product(activations, layer.weights)
-            z.addRowVector(layer.bias)
-            layer.activation.apply(to: &z)
+            layer.activation.apply(to: &z, addingBias: layer.bias)
             activations = z
         }
         if endsInSoftmax { activations.applyRowSoftmax() }

@@ -18,55 +18,109 @@ public struct FreivaldsCheck: Sendable {
 
     /// Checks one layer. `a` is the layer's (blinded) input, `w` its weights, `z` the claimed product.
     public func check(input a: Matrix, weights w: Matrix, output z: Matrix, precision: Precision) -> LayerCheck {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SystemRandomStream()
         return check(input: a, weights: w, output: z, precision: precision, using: &rng)
     }
 
     /// Same, with an explicit generator (tests); production uses the system CSPRNG.
     public func check<G: RandomNumberGenerator>(input a: Matrix, weights w: Matrix, output z: Matrix,
                                                 precision: Precision, using rng: inout G) -> LayerCheck {
-        let batch = a.rows, inner = a.columns, outputs = w.columns
-        guard w.rows == inner, z.rows == batch, z.columns == outputs else {
-            return LayerCheck(passed: false, maxResidualRatio: .infinity,
-                              failure: "shape: input \(a.shapeDescription), weights \(w.shapeDescription), output \(z.shapeDescription)")
+        checkChain(input: a, weights: [w], outputs: [z], activations: [], precision: precision, using: &rng)[0]
+    }
+
+    /// Checks consecutive layers: layer 0 maps `input` to `outputs[0]`, layer l > 0 maps
+    /// σ_{l−1}(`outputs[l−1]`) to `outputs[l]` (σ_{l−1} = `activations[l−1]`), each with `weights[l]`.
+    /// Returns one check per layer, up to and including the first that fails; each is what `check`
+    /// gives for that layer with σ_{l−1}(`outputs[l−1]`) as its input.
+    ///
+    /// The layers share passes: every output matrix is read once, for its own `Ẑ·r` and for the next
+    /// layer's `σ(Ẑ)·(W·r)`, and σ(Ẑ) is never materialized. The random vectors are drawn layer by layer
+    /// in the order `check` would draw them.
+    func checkChain<G: RandomNumberGenerator>(input: Matrix, weights: [Matrix], outputs: [Matrix],
+                                              activations: [Activation], precision: Precision,
+                                              using rng: inout G) -> [LayerCheck] {
+        precondition(weights.count == outputs.count && activations.count == Swift.max(weights.count - 1, 0))
+        // Layers 0..<checkable have consistent shapes; layer `checkable` (if any) fails on its shape,
+        // reported after the layers before it pass.
+        var checkable = 0
+        var shapeFailure: LayerCheck?
+        for l in weights.indices {
+            let layerInput = l == 0 ? input : outputs[l - 1]
+            let (w, z) = (weights[l], outputs[l])
+            guard w.rows == layerInput.columns, z.rows == layerInput.rows, z.columns == w.columns else {
+                shapeFailure = LayerCheck(passed: false, maxResidualRatio: .infinity,
+                                          failure: "shape: input \(layerInput.shapeDescription), weights \(w.shapeDescription), output \(z.shapeDescription)")
+                break
+            }
+            checkable += 1
         }
-        guard z.isFinite else {
+
+        let k = rounds
+        let vectors = (0..<checkable).map { l in randomVectors(count: weights[l].columns, using: &rng) }
+        let weightSums = (0..<checkable).map { l in SketchProducts.Sums(rounds: k, rows: weights[l].rows) }
+        let inputSums = (0..<checkable).map { l in SketchProducts.Sums(rounds: k, rows: input.rows) }
+        let outputSums = (0..<checkable).map { l in SketchProducts.Sums(rounds: k, rows: outputs[l].rows) }
+        // Two parallel regions: every W·r first, then every pass over the batch (the input's and each
+        // output's, which also forms the next layer's input products), all independent of each other.
+        ParallelRows.run((0..<checkable).map { l in
+            SketchProducts.weightPass(weights[l], vectors: vectors[l], rounds: k, into: weightSums[l])
+        })
+        ParallelRows.run((checkable > 0 ? [SketchProducts.inputPass(input, weights: weightSums[0], rounds: k, into: inputSums[0])] : [])
+            + (0..<checkable).map { l in
+                let next = l + 1 < checkable ? (activation: activations[l], weights: weightSums[l + 1], result: inputSums[l + 1]) : nil
+                return SketchProducts.outputPass(outputs[l], vectors: vectors[l], rounds: k, into: outputSums[l], next: next)
+            })
+
+        var results: [LayerCheck] = []
+        for l in 0..<checkable {
+            let result = verdict(output: outputSums[l], input: inputSums[l], vectors: vectors[l],
+                                 inner: weights[l].rows, outputs: weights[l].columns, precision: precision)
+            results.append(result)
+            if !result.passed { return results }
+        }
+        if let shapeFailure { results.append(shapeFailure) }
+        return results
+    }
+
+    /// k vectors r of `count` entries (random sign, magnitude in [1, 2]) as k × count. Drawn entry by
+    /// entry, all rounds of entry j before entry j + 1, as always: a seeded generator gives the same
+    /// vectors as before.
+    private func randomVectors<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> [Double] {
+        var r = [Double](repeating: 0, count: count * rounds)
+        for j in 0..<count {
+            for c in 0..<rounds {
+                let magnitude = Double.random(in: 1...2, using: &rng)
+                r[c * count + j] = Bool.random(using: &rng) ? magnitude : -magnitude
+            }
+        }
+        return r
+    }
+
+    /// Compares u = Ẑ·r with v = A·(W·r) row by row against the derived bound.
+    private func verdict(output: SketchProducts.Sums, input: SketchProducts.Sums, vectors r: [Double],
+                         inner: Int, outputs: Int, precision: Precision) -> LayerCheck {
+        let k = rounds, batch = output.rows
+        let (u, absZabsR) = (output.signed, output.magnitude)
+        let (v, absAabsWabsR) = (input.signed, input.magnitude)
+        // Σ_j |Ẑ_ij|·|r_j| is finite exactly when row i of Ẑ is (|Ẑ_ij| < 2¹²⁸ and |r_j| ≤ 2 cannot
+        // overflow float64): the NaN/Inf test on the output, without another pass over it.
+        guard (0..<(k * batch)).allSatisfy({ absZabsR[$0].isFinite }) else {
             return LayerCheck(passed: false, maxResidualRatio: .infinity, failure: "output contains NaN or Inf")
         }
-        let k = rounds
-        // r as an outputs×k matrix, and |r|.
-        var r = [Double](repeating: 0, count: outputs * k)
-        for i in r.indices {
-            let magnitude = Double.random(in: 1...2, using: &rng)
-            r[i] = Bool.random(using: &rng) ? magnitude : -magnitude
-        }
-        let absR = r.map(Swift.abs)
-
-        let wideW = w.elements.map(Double.init), absW = wideW.map(Swift.abs)
-        let wideA = a.elements.map(Double.init), absA = wideA.map(Swift.abs)
-        let wideZ = z.elements.map(Double.init), absZ = wideZ.map(Swift.abs)
-
-        var wr = [Double](repeating: 0, count: inner * k), absWabsR = wr
-        BLAS.dgemm(wideW, rows: inner, inner: outputs, r, columns: k, into: &wr)
-        BLAS.dgemm(absW, rows: inner, inner: outputs, absR, columns: k, into: &absWabsR)
-        var v = [Double](repeating: 0, count: batch * k), absAabsWabsR = v
-        BLAS.dgemm(wideA, rows: batch, inner: inner, wr, columns: k, into: &v)
-        BLAS.dgemm(absA, rows: batch, inner: inner, absWabsR, columns: k, into: &absAabsWabsR)
-        var u = [Double](repeating: 0, count: batch * k), absZabsR = u
-        BLAS.dgemm(wideZ, rows: batch, inner: outputs, r, columns: k, into: &u)
-        BLAS.dgemm(absZ, rows: batch, inner: outputs, absR, columns: k, into: &absZabsR)
-
         let bound = ResidualBound(precision: precision, innerDimension: inner, outputDimension: outputs)
-        var rNorm1 = [Double](repeating: 0, count: k)
-        for j in 0..<outputs { for c in 0..<k { rNorm1[c] += absR[j * k + c] } }
+        let rNorm1 = (0..<k).map { c in r[(c * outputs)..<((c + 1) * outputs)].reduce(0) { $0 + Swift.abs($1) } }
 
         var worst = 0.0
-        for i in 0..<(batch * k) {
-            let residual = Swift.abs(u[i] - v[i])
-            let limit = bound.limit(outputTimesR: absZabsR[i], inputTimesWeightsTimesR: absAabsWabsR[i],
-                                    rNorm1: rNorm1[i % k])
-            let ratio = limit > 0 ? residual / limit : (residual == 0 ? 0 : .infinity)
-            if !(ratio <= worst) { worst = ratio }  // also catches NaN
+        for row in 0..<batch {
+            for c in 0..<k {
+                let i = c * batch + row
+                let residual = Swift.abs(u[i] - v[i])
+                let limit = bound.limit(outputTimesR: absZabsR[i], inputTimesWeightsTimesR: absAabsWabsR[i],
+                                        rNorm1: rNorm1[c])
+                let ratio = limit > 0 ? residual / limit : (residual == 0 ? 0 : .infinity)
+                // A NaN ratio (from a non-finite input) must stick and fail the check.
+                if !worst.isNaN, !(ratio <= worst) { worst = ratio }
+            }
         }
         let passed = worst <= 1
         return LayerCheck(passed: passed, maxResidualRatio: worst,

@@ -15,4 +15,18 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
         case .fast: BLAS.product(a, b)
         }
     }
+
+    /// The worker's product with a blinded layer: the same numbers as `product(a, layer.weights)`,
+    /// but exact precision reuses the layer's float64 weights instead of widening them per batch.
+    func product(_ a: Matrix, _ layer: BlindedLayer) -> Matrix {
+        switch self {
+        case .exact:
+            precondition(a.columns == layer.weights.rows,
+                         "product of \(a.shapeDescription) and \(layer.weights.shapeDescription)")
+            return layer.widenedWeights.elements(of: layer.weights).withUnsafeBufferPointer { wide in
+                BLAS.widenedProduct(a, widened: wide, columns: layer.weights.columns)
+            }
+        case .fast: return BLAS.product(a, layer.weights)
+        }
+    }
 }

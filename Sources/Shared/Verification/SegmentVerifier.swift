@@ -13,19 +13,13 @@ public struct SegmentVerifier: Sendable {
         guard outputs.count == layers.count else {
             return SegmentCheck(layers: [], failure: "expected \(layers.count) layer outputs, got \(outputs.count)")
         }
-        var results: [LayerCheck] = []
-        var activations = input
-        for (offset, (layer, output)) in zip(layers, outputs).enumerated() {
-            let result = check.check(input: activations, weights: layer.weights, output: output, precision: precision)
-            results.append(result)
-            if !result.passed {
-                return SegmentCheck(layers: results,
-                                    failure: "layer \(layers.startIndex + offset): \(result.failure ?? "check failed")")
-            }
-            if offset < layers.count - 1 {
-                activations = output
-                layer.activation.apply(to: &activations)
-            }
+        var rng = SystemRandomStream()
+        let results = check.checkChain(input: input, weights: layers.map(\.weights), outputs: outputs,
+                                       activations: layers.dropLast().map(\.activation), precision: precision,
+                                       using: &rng)
+        if let failed = results.last, !failed.passed {
+            return SegmentCheck(layers: results,
+                                failure: "layer \(layers.startIndex + results.count - 1): \(failed.failure ?? "check failed")")
         }
         return SegmentCheck(layers: results, failure: nil)
     }

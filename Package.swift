@@ -48,13 +48,29 @@ let package = Package(
         // PostgreSQL audit store over libpq, kept apart so the worker never links libpq.
         .target(
             name: "SecureNetsAudit",
-            dependencies: ["CLibPQ", "SecureNets", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CLibPQ", "SecureNets",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Audit"
+        ),
+        // What every service shares: the model cache and stream reader, the blocking-loop service
+        // runner, logging setup. The only place where core and broker meet.
+        .target(
+            name: "SecureNetsServices",
+            dependencies: [
+                "SecureNets", "SecureNetsMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Services"
         ),
         .target(
             name: "SecureNetsWorker",
             dependencies: [
-                "SecureNets", "SecureNetsMessaging",
+                "SecureNets", "SecureNetsMessaging", "SecureNetsServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,7 +80,7 @@ let package = Package(
         .target(
             name: "SecureNetsVerifier",
             dependencies: [
-                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit",
+                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,17 +90,17 @@ let package = Package(
         .target(
             name: "SecureNetsProducer",
             dependencies: [
-                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit",
+                "SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Producer"
         ),
-        .executableTarget(name: "securenets", dependencies: ["SecureNetsProducer"],
+        .executableTarget(name: "securenets", dependencies: ["SecureNetsProducer", "SecureNetsServices"],
                           path: "Sources/ProducerMain"),
-        .executableTarget(name: "securenets-worker", dependencies: ["SecureNetsWorker"],
+        .executableTarget(name: "securenets-worker", dependencies: ["SecureNetsWorker", "SecureNetsServices"],
                           path: "Sources/WorkerMain"),
-        .executableTarget(name: "securenets-verifier", dependencies: ["SecureNetsVerifier"],
+        .executableTarget(name: "securenets-verifier", dependencies: ["SecureNetsVerifier", "SecureNetsServices"],
                           path: "Sources/VerifierMain"),
         .executableTarget(
             name: "securenets-bench",
@@ -105,6 +121,12 @@ let package = Package(
             name: "SecureNetsMessagingTests",
             dependencies: ["SecureNetsMessaging"],
             path: "Tests/SecureNetsMessagingTests"
+        ),
+        // End to end: real broker, real database, the real binaries as processes.
+        .testTarget(
+            name: "SecureNetsPipelineTests",
+            dependencies: ["SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices"],
+            path: "Tests/SecureNetsPipelineTests"
         ),
         .testTarget(
             name: "SecureNetsAuditTests",

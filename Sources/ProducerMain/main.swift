@@ -1,1 +1,4 @@
-print("securenets")
+import SecureNetsProducer
+import SecureNetsServices
+
+await CommandEntryPoint.run(SecureNetsCommand.self)

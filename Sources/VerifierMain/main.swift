@@ -1,1 +1,4 @@
-print("verifier")
+import SecureNetsVerifier
+import SecureNetsServices
+
+await CommandEntryPoint.run(VerifierCommand.self)

@@ -1,1 +1,4 @@
-print("worker")
+import SecureNetsWorker
+import SecureNetsServices
+
+await CommandEntryPoint.run(WorkerCommand.self)

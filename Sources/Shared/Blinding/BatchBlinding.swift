@@ -18,9 +18,4 @@ public enum BatchBlinding {
         }
         return MonomialMatrix.sandwich(n.inverse, z, m.inverse, appendingOnesColumn: false, droppingLastColumn: true)
     }
-
-    /// A fresh batch key: random signs only when no worker applies an activation in the segment.
-    public static func batchKey(rows: Int, segmentLength: Int, generator: KeyGenerator = KeyGenerator()) -> MonomialMatrix {
-        generator.key(size: rows, signed: segmentLength == 1)
-    }
 }

@@ -27,12 +27,24 @@ public struct BlindingSession: Sendable {
     /// Blinds the plaintext input of `segment` (rows × features, without the homogeneous column)
     /// with a fresh batch key, which the caller keeps secret until the segment's output returns.
     public func blindInput(_ activations: Matrix, segment: Int) throws -> (input: Matrix, batchKey: MonomialMatrix) {
+        var rng = SystemRandomNumberGenerator()
+        return try blindInput(activations, segment: segment, using: &rng)
+    }
+
+    /// Same, drawing the batch key from `rng` (a `KeyStream` makes re-publishing reproducible).
+    public func blindInput<G: RandomNumberGenerator>(_ activations: Matrix, segment: Int,
+                                                     using rng: inout G) throws -> (input: Matrix, batchKey: MonomialMatrix) {
         let layers = plan.segments[segment]
-        let batchKey = BatchBlinding.batchKey(rows: activations.rows, segmentLength: layers.count,
-                                              generator: keyGenerator)
+        let batchKey = self.batchKey(rows: activations.rows, segment: segment, using: &rng)
         let input = try BatchBlinding.blind(activations, batchKey: batchKey,
                                             boundaryKey: keys.boundaries[layers.lowerBound])
         return (input, batchKey)
+    }
+
+    /// The batch key `N` of `segment` for a batch of `rows`, drawn from `rng`: random signs only when
+    /// no worker applies an activation inside the segment.
+    public func batchKey<G: RandomNumberGenerator>(rows: Int, segment: Int, using rng: inout G) -> MonomialMatrix {
+        keyGenerator.key(size: rows, signed: plan.segments[segment].count == 1, using: &rng)
     }
 
     /// Unblinds the last pre-activation of `segment` and applies what only the user applies: that

@@ -15,12 +15,35 @@ public enum KeyFiles {
                                     attributes: [.posixPermissions: 0o700])
         let identity = SigningIdentity()
         let text = "\(privateTag) \(identity.privateKey.rawRepresentation.base64EncodedString())\n"
-        guard manager.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw KeyFileError(url, "cannot be written")
-        }
+        try writeOwnerOnly(Array(text.utf8), to: url)
         let publicKey = TrustedKey(publicKey: identity.privateKey.publicKey, comment: comment)
         try Data((publicKey.authorizedKeyLine + "\n").utf8).write(to: publicKeyURL(for: url))
         return identity
+    }
+
+    /// Creates `url` with mode 0600 from the start (`O_CREAT | O_EXCL`) and writes `bytes`: the key is never
+    /// on disk with wider permissions, and a file that appeared since the existence check is not replaced.
+    private static func writeOwnerOnly(_ bytes: [UInt8], to url: URL) throws {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw KeyFileError(url, errno == EEXIST ? "already exists; refusing to overwrite a key" : "cannot be created")
+        }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                close(descriptor)
+                unlink(url.path)
+                throw KeyFileError(url, "cannot be written")
+            }
+            written += count
+        }
+        let restricted = fchmod(descriptor, 0o600) == 0  // in case a umask had cleared the owner's bits
+        guard close(descriptor) == 0, restricted else {
+            unlink(url.path)
+            throw KeyFileError(url, "cannot be written")
+        }
     }
 
     /// `<private key path>.pub`.
@@ -55,7 +78,8 @@ public enum KeyFiles {
         }
         guard text.utf8.count <= 1 << 20 else { throw KeyFileError(url, "is larger than 1 MiB") }
         var keys: [TrustedKey] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // `\.isNewline` also splits at "\r\n", which Swift treats as one Character that "\n" does not match.
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let parts = trimmed.split(separator: " ", maxSplits: 2)
@@ -72,7 +96,9 @@ public enum KeyFiles {
     public static func authorize(_ key: TrustedKey, in url: URL) throws {
         let existing = FileManager.default.fileExists(atPath: url.path) ? try loadTrustedKeys(at: url) : []
         guard !existing.contains(key) else { return }
-        let text = ((try? String(contentsOf: url, encoding: .utf8)) ?? "") + key.authorizedKeyLine + "\n"
+        var text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        if let last = text.last, !last.isNewline { text += "\n" }
+        text += key.authorizedKeyLine + "\n"
         try Data(text.utf8).write(to: url)
     }
 }

@@ -46,3 +46,12 @@ public struct JobMessage: Sendable, Equatable {
                           annotations: annotations, input: input)
     }
 }
+
+extension JobMessage {
+    /// The same signed job again, as attempt `attempt`: how the verifier retries a failed batch
+    /// without holding the producer's key.
+    public init(resending result: ResultMessage, attempt: Int) {
+        self.init(manifestBytes: result.manifestBytes, signature: result.signature, manifest: result.manifest,
+                  annotations: JobAnnotations(attempt: attempt), input: result.input)
+    }
+}

@@ -17,21 +17,35 @@ public struct ResultEvaluation: Sendable {
     /// Digest of the segment's last output (the reply's tensor), when the shapes were valid.
     public let outputSHA256: String?
 
+    /// A rejection before any model is needed.
+    public static func rejection(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
+        ResultEvaluation(verdict: .rejected, reason: reason, maxResidualRatio: 0, producerKey: key, outputSHA256: nil)
+    }
+
+    /// Checks who signed the manifest and that the input is the one signed: what can be decided before
+    /// fetching the model. Returns the signing key, or the rejection.
+    public static func authenticate(_ result: ResultMessage, authorizedProducers: [TrustedKey]) -> Result<TrustedKey, RejectionReason> {
+        guard let key = authorizedProducers.first(where: { $0.isValidSignature(result.signature, for: result.manifestBytes) }) else {
+            return .failure(RejectionReason("manifest is not signed by an authorized producer key"))
+        }
+        guard result.manifest.producerKey == key.fingerprint else {
+            return .failure(RejectionReason("manifest names producer key \(result.manifest.producerKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))"))
+        }
+        guard Digest.tensor(result.input) == result.manifest.inputSHA256 else {
+            return .failure(RejectionReason("input does not match the signed input_sha256"))
+        }
+        return .success(key)
+    }
+
     public static func evaluate(_ result: ResultMessage, authorizedProducers: [TrustedKey],
                                 model: BlindedModel, rounds: Int) -> ResultEvaluation {
-        func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
-            ResultEvaluation(verdict: .rejected, reason: reason, maxResidualRatio: 0, producerKey: key, outputSHA256: nil)
-        }
-        guard let key = authorizedProducers.first(where: { $0.isValidSignature(result.signature, for: result.manifestBytes) }) else {
-            return reject("manifest is not signed by an authorized producer key")
+        func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation { rejection(reason, key: key) }
+        let key: TrustedKey
+        switch authenticate(result, authorizedProducers: authorizedProducers) {
+        case .success(let signer): key = signer
+        case .failure(let rejection): return reject(rejection.reason)
         }
         let manifest = result.manifest
-        guard manifest.producerKey == key.fingerprint else {
-            return reject("manifest names producer key \(manifest.producerKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))", key: key)
-        }
-        guard Digest.tensor(result.input) == manifest.inputSHA256 else {
-            return reject("input does not match the signed input_sha256", key: key)
-        }
         let layers = manifest.firstLayer..<(manifest.firstLayer + manifest.layerCount)
         guard layers.upperBound <= model.layers.count else {
             return reject("layers \(layers) are outside the \(model.layers.count)-layer model", key: key)
@@ -53,4 +67,10 @@ public struct ResultEvaluation: Sendable {
         return ResultEvaluation(verdict: check.passed ? .passed : .failed, reason: check.failure ?? "",
                                 maxResidualRatio: check.maxResidualRatio, producerKey: key, outputSHA256: outputDigest)
     }
+}
+
+/// Why a message was rejected, as recorded in the audit log.
+public struct RejectionReason: Error, Sendable, Equatable {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
 }

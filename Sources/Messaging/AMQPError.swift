@@ -1,0 +1,101 @@
+/// An error from the AMQP client: what failed, against which broker object, and what the broker
+/// said.
+///
+/// Switch on ``code`` to react; show ``description`` to people. Codes are static values on a
+/// struct (not enum cases) so new ones can be added without breaking callers.
+public struct AMQPError: Error, CustomStringConvertible, Sendable {
+    /// The kind of failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case invalidURL, connectFailed, loginRefused, channelClosed, connectionClosed
+            case connectionLost, notOpen, messageTooLarge, bodyTooLarge, timeout, nacked
+            case unroutable, consumerCancelled, protocolViolation
+        }
+
+        fileprivate let base: Base
+        fileprivate init(_ base: Base) { self.base = base }
+
+        /// The URL does not parse.
+        public static let invalidURL = Code(.invalidURL)
+        /// No TCP connection: host unknown, connection refused, unreachable or timed out.
+        public static let connectFailed = Code(.connectFailed)
+        /// The broker refused the user name and password, or the user's access to the vhost.
+        public static let loginRefused = Code(.loginRefused)
+        /// The broker closed the channel (a soft error such as `406 PRECONDITION_FAILED` or
+        /// `404 NOT_FOUND`). The connection stays usable: the next operation opens a new channel,
+        /// but consumers and unacknowledged deliveries of the old channel are gone (the broker
+        /// requeues the deliveries).
+        public static let channelClosed = Code(.channelClosed)
+        /// The broker closed the whole connection (a hard error, or `320 CONNECTION_FORCED` when it
+        /// shuts down). The connection is unusable; open a new one.
+        public static let connectionClosed = Code(.connectionClosed)
+        /// The socket failed, the broker stopped answering heartbeats, or it sent something this
+        /// client cannot parse. The connection is unusable; open a new one.
+        public static let connectionLost = Code(.connectionLost)
+        /// The connection was closed earlier (by ``AMQPConnection/close()`` or after a fatal error).
+        public static let notOpen = Code(.notOpen)
+        /// The broker refused a published message larger than its `max_message_size`.
+        public static let messageTooLarge = Code(.messageTooLarge)
+        /// A body exceeds this client's own limit (``AMQPConnection/maxBodyBytes``): a publish
+        /// was not sent, or a delivery was rejected without being buffered.
+        public static let bodyTooLarge = Code(.bodyTooLarge)
+        /// The broker did not answer in time.
+        public static let timeout = Code(.timeout)
+        /// The broker refused (basic.nack) a published message.
+        public static let nacked = Code(.nacked)
+        /// A `mandatory` message matched no queue and was returned (basic.return).
+        public static let unroutable = Code(.unroutable)
+        /// The broker cancelled a consumer (its queue was deleted or became unavailable).
+        public static let consumerCancelled = Code(.consumerCancelled)
+        /// The broker sent a frame that makes no sense at this point.
+        public static let protocolViolation = Code(.protocolViolation)
+
+        /// The code's name, e.g. `channelClosed`.
+        public var description: String { base.rawValue }
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// The AMQP reply code the broker sent when it closed a channel or the connection
+    /// (`406` for PRECONDITION_FAILED, `403` for ACCESS_REFUSED, ...), or the reply code of a
+    /// returned message; `nil` when the broker said nothing.
+    public let replyCode: Int?
+    /// A complete sentence for people: what failed, on what, and why.
+    public let description: String
+
+    /// Whether the connection that threw this error can no longer be used: true after a
+    /// connection-level failure (and after a timed-out broker operation, which leaves the
+    /// connection's state unknown); false after channel errors, refused messages and a timed-out
+    /// wait for a publisher confirm.
+    public let closesConnection: Bool
+
+    init(_ code: Code, _ description: String, replyCode: Int? = nil, closesConnection: Bool? = nil) {
+        self.code = code
+        self.description = description
+        self.replyCode = replyCode
+        self.closesConnection = closesConnection ?? code.closesConnectionByDefault
+    }
+
+    /// Whether trying again later (with a new connection where this one is unusable) may
+    /// succeed: the broker was unreachable, went away, timed out, or closed the connection
+    /// because it is shutting down (`320 CONNECTION_FORCED`). Wrong credentials, bad arguments and
+    /// refused messages are not transient.
+    public var isTransient: Bool {
+        switch code.base {
+        case .connectFailed, .connectionLost, .timeout: return true
+        case .connectionClosed: return replyCode == 320
+        default: return false
+        }
+    }
+}
+
+extension AMQPError.Code {
+    fileprivate var closesConnectionByDefault: Bool {
+        switch base {
+        case .connectFailed, .loginRefused, .connectionClosed, .connectionLost, .notOpen,
+             .protocolViolation:
+            return true
+        default: return false
+        }
+    }
+}

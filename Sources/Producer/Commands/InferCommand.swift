@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import SecureNets
+
+/// `securenets infer`: local inference, plaintext (the baseline) or the whole secure protocol in one process.
+struct InferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Run a model locally: plaintext, or the full secure protocol in one process.",
+        discussion: """
+        Without --in-process this is plain float32 inference with OpenBLAS: the baseline to compare the
+        secure pipeline against. With --in-process every batch is blinded, computed as a worker would,
+        checked as the verifier would and unblinded, all without a broker.
+
+        Output: float32 [rows, outputs] in input order; probabilities when the model ends in Softmax,
+        logits otherwise. --labels writes the argmax of each row.
+        """
+    )
+
+    @Option(help: "ONNX model (PyTorch Gemm, Keras MatMul+Add or skl2onnx export).")
+    var model: String
+
+    @Option(help: "Input rows: .npy (float32/float64, 2-D) or .csv (numbers, optional header).")
+    var input: String
+
+    @Option(help: "Where to write outputs: .npy or .csv.")
+    var output: String
+
+    @Option(help: "Where to write argmax labels: .npy (int64) or .csv.")
+    var labels: String?
+
+    @Flag(help: "Run blind → compute → verify → unblind in this process instead of plaintext inference.")
+    var inProcess = false
+
+    @Option(help: "Rows per batch in --in-process mode.")
+    var batchSize = 256
+
+    @Option(help: "Worker arithmetic in --in-process mode: exact (float64 accumulation, tight check) or fast (float32; only gross cheating is caught).")
+    var precision: Precision = .exact
+
+    @Option(help: "chained (workers run ReLU chains) or per-layer (the user applies every activation).")
+    var mode: ChainingMode = .chained
+
+    @Option(help: "Random vectors per layer check.")
+    var rounds = 2
+
+    @Option(help: "OpenBLAS threads (0 = OpenBLAS default).")
+    var threads = 0
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        guard rounds > 0 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
+    }
+
+    func run() throws {
+        BLAS.setThreadCount(threads)
+        let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
+        let rows = try InputValidation.load(input, for: network)
+        let result: Matrix
+        if inProcess {
+            let secure = InProcessSecureInference(batchSize: batchSize, mode: mode, precision: precision, rounds: rounds)
+            let outcome = try secure.run(network: network, input: rows)
+            result = outcome.output
+            printError("verified \(rows.rows) rows in \(outcome.segmentCount) segment(s) per batch; worst residual \(String(format: "%.3g", outcome.maxResidualRatio))× its bound")
+        } else {
+            result = try network.forward(rows)
+        }
+        try DataFile.write(result, to: URL(fileURLWithPath: output))
+        if let labels { try DataFile.writeLabels(result.rowArgmax(), to: URL(fileURLWithPath: labels)) }
+    }
+}
+
+extension Precision: ExpressibleByArgument {}
+extension ChainingMode: ExpressibleByArgument {}
+
+/// Writes a line to standard error (progress and summaries; stdout stays clean for data).
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

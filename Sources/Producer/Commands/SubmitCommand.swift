@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsMessaging
+import SecureNetsServices
+
+/// Options shared by `submit` and `collect`.
+struct BrokerOptions: ParsableArguments {
+    @Option(help: "Broker URL (default: $SECURENETS_PRODUCER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-producer).")
+    var amqpURL: String?
+
+    @Option(help: "Give up waiting after this many seconds without a reply (the job stays resumable with `collect`). 0 waits forever.")
+    var timeout: Double = 0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func url() throws -> AMQPURL { try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .producer)) }
+}
+
+/// `securenets submit`: secure inference through the broker, workers and verifier.
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Blind a model and data set, have the cloud compute it, verify every batch, unblind.",
+        discussion: """
+        Everything that leaves this machine is blinded with fresh secret keys; every batch is checked by
+        the verifier before it is accepted. The job is journaled in $SECURENETS_HOME/jobs/<job-id>, so if
+        this process dies, `securenets collect <job-id>` finishes it. Outputs are written in input order;
+        rows of batches that could not be verified are NaN, those batches are named, and the exit status
+        is non-zero.
+        """
+    )
+
+    @Option(help: "ONNX model.")
+    var model: String
+
+    @Option(help: "Input rows: .npy or .csv.")
+    var input: String
+
+    @Option(help: "Outputs: .npy or .csv (probabilities if the model ends in Softmax, else logits).")
+    var output: String
+
+    @Option(help: "Argmax labels: .npy or .csv.")
+    var labels: String?
+
+    @Option(help: "Rows per batch (default: the largest batch whose result fits --max-message-mb).")
+    var batchSize: Int?
+
+    @Option(help: "The broker's message size limit in MiB (RabbitMQ 4.x: 16, 3.x: 128).")
+    var maxMessageMb = 16
+
+    @Option(help: "Worker arithmetic: exact (float64 accumulation, tight check) or fast (float32: only gross cheating is caught).")
+    var precision: Precision = .exact
+
+    @Option(help: "chained (workers run ReLU chains) or per-layer (the user applies every activation).")
+    var mode: ChainingMode = .chained
+
+    @Option(help: "Producer private key (default: local key, created on first use).")
+    var producerKey: String?
+
+    @Option(help: "The verifier's public key file (default: the local verifier's).")
+    var verifierKey: String?
+
+    @OptionGroup var broker: BrokerOptions
+
+    func validate() throws {
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        guard maxMessageMb >= 1 else { throw ValidationError("--max-message-mb must be at least 1") }
+    }
+
+    func run() throws {
+        ServiceEnvironment.bootstrapLogging(level: broker.logLevel ?? "warning")
+        let logger = Logger(label: "securenets.producer")
+        // Everything that can be wrong with the inputs is found before anything is published.
+        let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
+        let rows = try InputValidation.load(input, for: network)
+        for path in [output] + (labels.map { [$0] } ?? []) { try OutputPath.validate(path) }
+        let keyring = LocalKeyring()
+        if producerKey == nil || verifierKey == nil { try keyring.ensureLocalDefaults() }
+        let producerKeyPath = producerKey ?? keyring.producerPrivateKey.path
+        let verifierKeyPath = verifierKey ?? keyring.verifierPublicKey.path
+        let identity = try KeyFiles.loadPrivateKey(at: URL(fileURLWithPath: producerKeyPath))
+        let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: verifierKeyPath))
+        guard !verifierKeys.isEmpty else { throw ValidationError("\(verifierKeyPath) holds no verifier key") }
+
+        let size = batchSize ?? BatchSizing.largestBatch(for: network, mode: mode, maxMessageBytes: maxMessageMb << 20)
+        let record = JobRecord(
+            jobID: UUID().uuidString.lowercased(), modelPath: absolute(model),
+            modelFileSHA256: try FileFingerprint.sha256(of: model), inputPath: absolute(input),
+            inputFileSHA256: try FileFingerprint.sha256(of: input), outputPath: absolute(output),
+            labelsPath: labels.map(absolute), rows: rows.rows, batchSize: min(size, rows.rows), mode: mode,
+            precision: precision, seed: Data(KeyStream.newSeed()).base64EncodedString(),
+            producerKeyPath: absolute(producerKeyPath), verifierKeyPath: absolute(verifierKeyPath), createdAt: Date())
+        let journal = try JobJournal(creating: record, home: ServiceEnvironment.home)
+        printError("job \(record.jobID): \(record.rows) rows in \(record.batchCount) batch(es) of up to \(record.batchSize)")
+        try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
+                              verifierKeys: verifierKeys, broker: broker, logger: logger)
+    }
+
+    private func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+}
+
+/// `securenets collect`: finish a job whose producer was stopped or killed.
+struct CollectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Finish a submitted job from its local journal (after the producer was stopped or killed).",
+        discussion: "Publishes whatever was not yet published, collects the remaining verified replies and writes the outputs."
+    )
+
+    @Argument(help: "The job id printed by `submit`.")
+    var jobID: String
+
+    @OptionGroup var broker: BrokerOptions
+
+    func run() throws {
+        ServiceEnvironment.bootstrapLogging(level: broker.logLevel ?? "warning")
+        let logger = Logger(label: "securenets.producer")
+        let journal = try JobJournal(opening: jobID, home: ServiceEnvironment.home)
+        let record = journal.record
+        guard try FileFingerprint.sha256(of: record.modelPath) == record.modelFileSHA256 else {
+            throw ValidationError("\(record.modelPath) changed since job \(jobID) was submitted")
+        }
+        guard try FileFingerprint.sha256(of: record.inputPath) == record.inputFileSHA256 else {
+            throw ValidationError("\(record.inputPath) changed since job \(jobID) was submitted")
+        }
+        let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: record.modelPath))
+        let rows = try InputValidation.load(record.inputPath, for: network)
+        let identity = try KeyFiles.loadPrivateKey(at: URL(fileURLWithPath: record.producerKeyPath))
+        let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: record.verifierKeyPath))
+        printError("job \(jobID): \(journal.done.count) of \(record.batchCount) batch(es) already verified")
+        try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
+                              verifierKeys: verifierKeys, broker: broker, logger: logger)
+    }
+}
+
+/// Runs a job to the end and writes its outputs and summary: shared by `submit` and `collect`.
+enum JobCompletion {
+    static func run(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity,
+                    verifierKeys: [TrustedKey], broker: BrokerOptions, logger: Logger) throws {
+        let record = journal.record
+        let started = Date()
+        let runner = JobRunner(journal: journal, network: network, input: input, identity: identity,
+                               verifierKeys: verifierKeys, amqpURL: try broker.url(), logger: logger,
+                               progress: ProgressReporter(rowsPerBatch: record.batchSize),
+                               timeout: broker.timeout > 0 ? broker.timeout : nil)
+        let failed = try runner.run()
+        var parts: [Matrix] = []
+        for batch in 0..<record.batchCount {
+            if journal.done.contains(batch) {
+                parts.append(try journal.output(batch: batch))
+            } else {
+                let rows = record.rows(ofBatch: batch).count
+                parts.append(Matrix(rows: rows, columns: network.outputCount,
+                                    elements: [Float](repeating: .nan, count: rows * network.outputCount)))
+            }
+        }
+        let outputs = Matrix.stacking(parts, columns: network.outputCount)
+        try DataFile.write(outputs, to: URL(fileURLWithPath: record.outputPath))
+        if let labels = record.labelsPath { try DataFile.writeLabels(outputs.rowArgmax(), to: URL(fileURLWithPath: labels)) }
+        let seconds = Date().timeIntervalSince(started)
+        print("job \(record.jobID): \(journal.done.count)/\(record.batchCount) batches verified, \(record.rows) rows in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(record.rows) / max(seconds, 1e-9))) rows/s)")
+        print("outputs: \(record.outputPath)" + (record.labelsPath.map { ", labels: \($0)" } ?? ""))
+        print("audit:   securenets audit list --job \(record.jobID)")
+        if !failed.isEmpty {
+            for (batch, reason) in failed.sorted(by: { $0.key < $1.key }) {
+                printError("batch \(batch) (rows \(record.rows(ofBatch: batch))) was not verified: \(reason)")
+            }
+            throw ExitCode(2)
+        }
+    }
+}

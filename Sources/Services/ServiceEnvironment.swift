@@ -1,0 +1,44 @@
+import Foundation
+import Logging
+
+/// Defaults every command shares, each overridable by environment and by flags.
+public enum ServiceEnvironment {
+    
+    public static let defaultDatabaseURL = "postgresql://securenets:securenets@127.0.0.1:5432/securenets"
+
+    /// The three broker roles, each with its own least-privilege user (infra/local/rabbitmq).
+    public enum Role: String, Sendable {
+        case producer, worker, verifier
+    }
+
+    /// The broker URL for `role`: `SECURENETS_<ROLE>_AMQP_URL`, else `SECURENETS_AMQP_URL`, else the
+    /// local broker with the role's own user (`securenets-worker` may read jobs and publish results,
+    /// nothing else; see docs/SECURITY.md).
+    public static func amqpURL(for role: Role) -> String {
+        env("SECURENETS_\(role.rawValue.uppercased())_AMQP_URL") ?? env("SECURENETS_AMQP_URL")
+            ?? "amqp://securenets-\(role.rawValue):securenets-\(role.rawValue)@127.0.0.1:5672/securenets"
+    }
+    /// `SECURENETS_DATABASE_URL`, else the local default.
+    public static var databaseURL: String { env("SECURENETS_DATABASE_URL") ?? defaultDatabaseURL }
+
+    /// `SECURENETS_HOME`, else `~/.securenets`: keys and the producer's job journal.
+    public static var home: URL {
+        if let path = env("SECURENETS_HOME") { return URL(fileURLWithPath: path) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".securenets")
+    }
+
+    public static func env(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Logs to standard error at `level` (flag), else `SECURENETS_LOG_LEVEL`, else info.
+    public static func bootstrapLogging(level: String?) {
+        let resolved = Logger.Level(rawValue: (level ?? env("SECURENETS_LOG_LEVEL") ?? "info").lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = resolved
+            return handler
+        }
+    }
+}

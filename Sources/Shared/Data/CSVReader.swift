@@ -1,0 +1,98 @@
+/// Reads comma-separated numbers: one sample per line, every line with the same number of cells.
+///
+/// The first non-blank line is a header when any of its cells is not a number (its cell count must
+/// still match the data). Blank lines are skipped; `\n`, `\r\n` and `\r` all end a line; cells may
+/// be padded with spaces. Quoting is not supported: data files hold numbers only.
+enum CSVReader {
+    /// The matrix in `text`, one row per data line.
+    ///
+    /// Throws `DataFileError` naming `file` and the 1-based line: an empty file or a header without
+    /// data, a cell that is not a number, a NaN/infinite/out-of-range value, a line with a different
+    /// cell count, or more than `TensorLimits.maxElements` values.
+    static func matrix(from text: String, file: String) throws -> Matrix {
+        let table = try parse(text, file: file, valueKind: "a number") { cell -> Float? in
+            Float(cell)
+        }
+        for (row, line) in table.lineNumbers.enumerated() {
+            for column in 0..<table.columns where !table.values[row * table.columns + column].isFinite {
+                throw DataFileError(.nonFiniteValue, file: file, line: line,
+                                    problem: "cell \(column + 1) is NaN, infinite or beyond the float32 range")
+            }
+        }
+        return Matrix(rows: table.lineNumbers.count, columns: table.columns, elements: table.values)
+    }
+
+    /// The integer labels in `text`, one per line.
+    ///
+    /// Throws `DataFileError` naming `file` and the line for an empty file, a cell that is not an
+    /// integer or a line with more than one cell.
+    static func labels(from text: String, file: String) throws -> [Int] {
+        let table = try parse(text, file: file, valueKind: "an integer") { cell -> Int? in Int(cell) }
+        guard table.columns == 1 else {
+            throw DataFileError(.unsupportedShape, file: file, line: table.lineNumbers.first,
+                                problem: "labels are one integer per line, this line has \(table.columns) cells")
+        }
+        return table.values
+    }
+
+    /// Cells of every data line, row-major, with the line each row came from.
+    private struct Table<Value> {
+        var columns = 0
+        var values: [Value] = []
+        var lineNumbers: [Int] = []
+    }
+
+    private static func parse<Value>(_ text: String, file: String, valueKind: String,
+                                     value: (Substring) -> Value?) throws -> Table<Value> {
+        var table = Table<Value>()
+        var headerColumns: Int?
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (index, line) in lines.enumerated() {
+            let lineNumber = index + 1
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingWhitespace() }
+            if cells.count == 1 && cells[0].isEmpty { continue }
+            let parsed = cells.map(value)
+            let isFirstLine = table.lineNumbers.isEmpty && headerColumns == nil
+            if isFirstLine && parsed.contains(where: { $0 == nil }) {
+                headerColumns = cells.count
+                continue
+            }
+            let expected = table.lineNumbers.isEmpty ? (headerColumns ?? cells.count) : table.columns
+            guard cells.count == expected else {
+                let reference = table.lineNumbers.first.map { "line \($0)" } ?? "the header"
+                throw DataFileError(.raggedRows, file: file, line: lineNumber,
+                                    problem: "\(cells.count) cells, but \(reference) has \(expected)")
+            }
+            for (column, cell) in parsed.enumerated() {
+                guard let number = cell else {
+                    let shown = cells[column].isEmpty ? "empty" : "'\(cells[column].prefix(40))'"
+                    throw DataFileError(.notANumber, file: file, line: lineNumber,
+                                        problem: "cell \(column + 1) is \(shown), not \(valueKind)")
+                }
+                table.values.append(number)
+            }
+            guard table.values.count <= TensorLimits.maxElements else {
+                throw DataFileError(.tooLarge, file: file, line: lineNumber,
+                                    problem: "more than \(TensorLimits.maxElements) values")
+            }
+            table.columns = cells.count
+            table.lineNumbers.append(lineNumber)
+        }
+        guard !table.lineNumbers.isEmpty else {
+            throw DataFileError(.empty, file: file,
+                                problem: headerColumns == nil ? "the file is empty" : "the file has a header line but no data")
+        }
+        return table
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces and tabs (CSV cells are often padded).
+    fileprivate func trimmingWhitespace() -> Substring {
+        let isPadding: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isPadding($0) }), let last = lastIndex(where: { !isPadding($0) })
+        else { return self[endIndex...] }
+        return self[first...last]
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsAudit
+import SecureNetsMessaging
+import SecureNetsServices
+import ServiceLifecycle
+
+/// `securenets-verifier`: the trusted checker between the workers and the producers.
+public struct VerifierCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "securenets-verifier",
+        abstract: "Verify every layer workers computed, audit it in PostgreSQL, and sign the replies.",
+        subcommands: [Serve.self, Migrate.self, Keygen.self],
+        defaultSubcommand: Serve.self
+    )
+
+    public init() {}
+}
+
+/// Options shared by the subcommands that reach PostgreSQL.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "PostgreSQL URL (default: $SECURENETS_DATABASE_URL or the local server).")
+    var databaseURL: String?
+
+    @Option(help: "Directory of numbered SQL migrations (default: $SECURENETS_MIGRATIONS_DIR or ./migrations found upward).")
+    var migrations: String?
+
+    var resolvedURL: String { databaseURL ?? ServiceEnvironment.databaseURL }
+}
+
+extension VerifierCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Consume results, verify, audit and reply (the default).",
+            discussion: """
+            Applies pending migrations first. With no key flags, uses (and on first use creates) the local
+            key files in $SECURENETS_HOME/keys: verifier.key and authorized_producers.
+            SIGTERM or SIGINT finishes the result in flight, then exits 0.
+            """
+        )
+
+        @Option(help: "Name recorded in the audit log (default: verifier-<host>).")
+        var id: String?
+
+        @Option(help: "Random vectors per layer check.")
+        var rounds = 2
+
+        @Option(help: "Attempts per batch before the reply says failed.")
+        var maxAttempts = 3
+
+        @Option(help: "Results the broker may deliver ahead of the one being verified.")
+        var prefetch = 1
+
+        @Option(help: "Memory for cached blinded models, in MiB.")
+        var modelCacheMb = 1024
+
+        @Option(help: "The verifier's Ed25519 private key file.")
+        var signingKey: String?
+
+        @Option(help: "File of producer public keys allowed to submit jobs (ed25519 <base64> [comment] per line).")
+        var authorizedKeys: String?
+
+        @Option(help: "Broker URL (default: $SECURENETS_VERIFIER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-verifier).")
+        var amqpURL: String?
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String?
+
+        func validate() throws {
+            guard rounds >= 1, rounds <= 64 else { throw ValidationError("--rounds must be between 1 and 64") }
+            guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+            guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+        }
+
+        func run() async throws {
+            ServiceEnvironment.bootstrapLogging(level: logLevel)
+            let logger = Logger(label: "securenets.verifier")
+            let keyring = LocalKeyring()
+            if signingKey == nil || authorizedKeys == nil { try keyring.ensureLocalDefaults() }
+            let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+            let configuration = VerifierConfiguration(
+                verifierID: id ?? "verifier-\(host.prefix(40))",
+                amqpURL: try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .verifier)),
+                databaseURL: database.resolvedURL,
+                signingKeyPath: URL(fileURLWithPath: signingKey ?? keyring.verifierPrivateKey.path),
+                authorizedProducersPath: URL(fileURLWithPath: authorizedKeys ?? keyring.authorizedProducers.path),
+                rounds: rounds, maxAttempts: maxAttempts, prefetch: prefetch, modelCacheBytes: modelCacheMb << 20)
+            try await MigrationStep.apply(databaseURL: configuration.databaseURL, directory: database.migrations, logger: logger)
+            let ledger = try PostgresLedger(url: configuration.databaseURL)
+            let loop = try VerifierLoop(configuration: configuration, ledger: ledger, logger: logger)
+            let service = BlockingLoopService(name: "verifier") { stop in try loop.run(until: stop) }
+            let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
+            try await group.run()
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending audit-schema migrations and exit.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            ServiceEnvironment.bootstrapLogging(level: nil)
+            try await MigrationStep.apply(databaseURL: database.resolvedURL, directory: database.migrations,
+                                          logger: Logger(label: "securenets.verifier"))
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the verifier's Ed25519 key pair.",
+            discussion: "Writes the private key (mode 0600) and <path>.pub. Give the .pub file to producers (securenets submit --verifier-key).")
+
+        @Option(help: "Private key path (default: $SECURENETS_HOME/keys/verifier.key).")
+        var output: String?
+
+        func run() throws {
+            let path = URL(fileURLWithPath: output ?? LocalKeyring().verifierPrivateKey.path)
+            let identity = try KeyFiles.create(privateKeyAt: path, comment: "verifier")
+            print("private key: \(path.path)")
+            print("public key:  \(KeyFiles.publicKeyURL(for: path).path)")
+            print("fingerprint: \(identity.publicKey.fingerprint)")
+        }
+    }
+}

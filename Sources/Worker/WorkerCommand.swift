@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsMessaging
+import SecureNetsServices
+import ServiceLifecycle
+
+/// `securenets-worker`: one process of the untrusted compute pool.
+public struct WorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "securenets-worker",
+        abstract: "Compute blinded network layers for SecureNets jobs (holds no secret).",
+        discussion: """
+        Consumes jobs from the broker, fetches each blinded model once from the models stream into a
+        memory-bounded cache, computes with OpenBLAS and publishes every blinded pre-activation for the
+        verifier. Start as many as you like, on any machine that reaches the broker:
+
+          SECURENETS_AMQP_URL=amqp://user:pass@broker-host:5672/securenets securenets-worker --id gpu-7
+
+        SIGTERM or SIGINT finishes (or returns) the job in flight, then exits 0.
+        """
+    )
+
+    @Option(help: "Name recorded in the audit log (default: host-pid).")
+    var id: String?
+
+    @Option(help: "Jobs the broker may deliver ahead of the one in progress.")
+    var prefetch = 1
+
+    @Option(help: "OpenBLAS threads (0 = OpenBLAS default).")
+    var threads = 0
+
+    @Option(help: "Memory for cached blinded models, in MiB.")
+    var modelCacheMb = 1024
+
+    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker).")
+    var amqpURL: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+        guard modelCacheMb >= 1 else { throw ValidationError("--model-cache-mb must be at least 1") }
+        if let id, id.isEmpty || id.count > 100 || id.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+            throw ValidationError("--id may use letters, digits, '-', '_' and '.', up to 100 characters")
+        }
+    }
+
+    public func run() async throws {
+        ServiceEnvironment.bootstrapLogging(level: logLevel)
+        BLAS.setThreadCount(threads)
+        let logger = Logger(label: "securenets.worker")
+        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .worker))
+        let workerID = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())"
+        let loop = WorkerLoop(configuration: WorkerConfiguration(workerID: workerID, amqpURL: url, prefetch: prefetch,
+                                                                 modelCacheBytes: modelCacheMb << 20),
+                              logger: logger)
+        let service = BlockingLoopService(name: "worker") { stop in try loop.run(until: stop) }
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+    }
+}

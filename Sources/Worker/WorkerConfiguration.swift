@@ -1,0 +1,21 @@
+import Foundation
+import SecureNetsMessaging
+
+/// Everything a worker needs; no key of any kind.
+public struct WorkerConfiguration: Sendable {
+    public var workerID: String
+    public var amqpURL: AMQPURL
+    /// Jobs the broker may deliver ahead of the one being computed.
+    public var prefetch: Int
+    public var modelCacheBytes: Int
+    public var maxMessageBytes: Int
+
+    public init(workerID: String, amqpURL: AMQPURL, prefetch: Int = 1, modelCacheBytes: Int = 1 << 30,
+                maxMessageBytes: Int = 128 << 20) {
+        self.workerID = workerID
+        self.amqpURL = amqpURL
+        self.prefetch = prefetch
+        self.modelCacheBytes = modelCacheBytes
+        self.maxMessageBytes = maxMessageBytes
+    }
+}

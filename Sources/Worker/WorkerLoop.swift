@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsMessaging
+import SecureNetsServices
+
+/// The worker: consume a job, fetch its model, compute the blinded segment with BLAS, publish the
+/// result with a publisher confirm, then ack the job. Stateless; start as many as you like.
+///
+/// A job that can never be computed (malformed, wrong shapes) goes to the dead-letter queue with the
+/// reason in a header; one that fails for a passing reason (model not yet readable) is returned to the
+/// queue. Broker failures reconnect with capped exponential backoff.
+public final class WorkerLoop: @unchecked Sendable {
+    public let configuration: WorkerConfiguration
+    let logger: Logger
+    let models: ModelProvider
+
+    public init(configuration: WorkerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(configuration.workerID)"
+        self.logger = logger
+        models = ModelProvider(cache: ModelCache(maxBytes: configuration.modelCacheBytes),
+                               reader: ModelStreamReader(url: configuration.amqpURL,
+                                                         maxModelBytes: configuration.modelCacheBytes, logger: logger))
+    }
+
+    /// Runs until `stop` is raised; the job in flight is finished first.
+    public func run(until stop: StopSignal) throws {
+        var failures = 0
+        while !stop.isRaised {
+            do {
+                try session(until: stop)
+                return
+            } catch let error as AMQPError {
+                failures += 1
+                let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
+                logger.warning("broker unavailable (or no verifier has declared the queues yet), reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
+                stop.wait(seconds: delay)
+            }
+        }
+    }
+
+    private func session(until stop: StopSignal) throws {
+        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        defer { consumer.close() }
+        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        defer { publisher.close() }
+        // Workers do not declare the topology (their broker user may not): the verifier and producers
+        // do. Until one has, consuming fails and the loop retries with backoff.
+        try publisher.enablePublisherConfirms()
+        try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
+        let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue, arguments: [:])
+        logger.info("worker ready", metadata: ["queue": "\(SecureNetsTopology.jobsQueue)", "prefetch": "\(configuration.prefetch)"])
+        while !stop.isRaised {
+            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
+            try handle(delivery, consumer: consumer, publisher: publisher)
+        }
+        try? consumer.cancel(consumerTag: tag)
+        logger.info("worker stopping: no job in flight")
+    }
+
+    func handle(_ delivery: AMQPDelivery, consumer: AMQPConnection, publisher: AMQPConnection) throws {
+        let job: JobMessage
+        do {
+            job = try JobMessage.decode(delivery.body, limits: FrameLimits(maxFrameBytes: configuration.maxMessageBytes))
+        } catch {
+            try deadLetter(delivery, reason: "undecodable job: \(error)", consumer: consumer, publisher: publisher)
+            return
+        }
+        let context: Logger.Metadata = ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)",
+                                        "segment": "\(job.manifest.segment)", "attempt": "\(job.annotations.attempt)"]
+        let model: BlindedModel
+        do {
+            model = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs)
+        } catch let error as AMQPError {
+            throw error
+        } catch {
+            logger.error("cannot load the job's model; returning the job to the queue: \(error)", metadata: context)
+            try consumer.nack(deliveryTag: delivery.deliveryTag, requeue: true)
+            return
+        }
+        let layers = job.manifest.firstLayer..<(job.manifest.firstLayer + job.manifest.layerCount)
+        guard layers.upperBound <= model.layers.count else {
+            try deadLetter(delivery, reason: "job names layers \(layers) of a \(model.layers.count)-layer model", consumer: consumer, publisher: publisher)
+            return
+        }
+        let started = Date()
+        let outputs: [Matrix]
+        do {
+            outputs = try BlindedForward.run(input: job.input, layers: model.layers[layers], precision: job.manifest.precision)
+        } catch {
+            try deadLetter(delivery, reason: "cannot compute job: \(error)", consumer: consumer, publisher: publisher)
+            return
+        }
+        let computeMs = Date().timeIntervalSince(started) * 1000
+        let result = ResultMessage(job: job, outputs: outputs, workerID: configuration.workerID, computeMs: computeMs)
+        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.resultsRoutingKey,
+                              body: result.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+        try consumer.ack(deliveryTag: delivery.deliveryTag)
+        logger.debug("computed", metadata: context.merging(["compute_ms": "\(Int(computeMs))"]) { $1 })
+    }
+
+    /// Parks a message that can never be processed in the dead-letter queue, with the reason.
+    func deadLetter(_ delivery: AMQPDelivery, reason: String, consumer: AMQPConnection, publisher: AMQPConnection) throws {
+        logger.error("dead-lettering job: \(reason)")
+        try publisher.publish(exchange: SecureNetsTopology.deadLetterExchange, routingKey: "", body: delivery.body,
+                              properties: AMQPMessageProperties(headers: [SecureNetsTopology.reasonHeader: .string(reason)]), mandatory: false)
+        try consumer.ack(deliveryTag: delivery.deliveryTag)
+    }
+}

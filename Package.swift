@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -136,3 +137,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer targets (docs/FUZZING.md). They exist only when SECURENETS_FUZZ=1, which scripts/fuzz/run.sh
+// sets together with `--sanitize=fuzzer --sanitize=address` and its own scratch path, so that a plain
+// `swift build` / `swift test` neither sees nor builds them.
+if ProcessInfo.processInfo.environment["SECURENETS_FUZZ"] == "1" {
+    for name in ["fuzz-frame", "fuzz-manifest", "fuzz-onnx", "fuzz-data"] {
+        package.targets.append(.executableTarget(
+            name: name,
+            dependencies: ["SecureNets", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/\(name)"))
+    }
+}

@@ -10,12 +10,16 @@ public enum DataFile {
         case npy, csv
 
         init(of url: URL) throws {
-            switch url.pathExtension.lowercased() {
+            try self.init(pathExtension: url.pathExtension, file: url.path)
+        }
+
+        init(pathExtension: String, file: String) throws {
+            switch pathExtension.lowercased() {
             case "npy": self = .npy
             case "csv": self = .csv
             default:
-                throw DataFileError(.unsupportedFormat, file: url.path,
-                                    problem: "unknown extension '.\(url.pathExtension)'; data files are .npy or .csv")
+                throw DataFileError(.unsupportedFormat, file: file,
+                                    problem: "unknown extension '.\(pathExtension)'; data files are .npy or .csv")
             }
         }
     }
@@ -26,10 +30,16 @@ public enum DataFile {
     /// - Throws: `DataFileError` for an unknown extension, an unreadable file, or any malformed
     ///   content (see `DataFileError.Code`); never traps on bad input.
     public static func readMatrix(at url: URL) throws -> Matrix {
-        switch try Format(of: url) {
-        case .npy: try NPYReader.matrix(from: try contents(of: url), file: url.path)
-        case .csv: try CSVReader.matrix(from: try text(of: url), file: url.path)
-        }
+        let format = try Format(of: url)
+        return try matrix(from: try contents(of: url), format: format, file: url.path)
+    }
+
+    /// Reads a matrix from the bytes of a data file, as `readMatrix(at:)` reads the file: `name`
+    /// (a file name or path) picks the format by its extension and names the data in errors.
+    ///
+    /// - Throws: `DataFileError` as `readMatrix(at:)` does, never `.unreadable`.
+    public static func readMatrix(from data: Data, named name: String) throws -> Matrix {
+        try matrix(from: data, format: Format(pathExtension: (name as NSString).pathExtension, file: name), file: name)
     }
 
     /// Reads integer labels: `.npy` int32/int64 of shape (n,) or (n, 1), or CSV with one integer per
@@ -37,9 +47,29 @@ public enum DataFile {
     ///
     /// - Throws: `DataFileError` as `readMatrix(at:)` does.
     public static func readLabels(at url: URL) throws -> [Int] {
-        switch try Format(of: url) {
-        case .npy: try NPYReader.labels(from: try contents(of: url), file: url.path)
-        case .csv: try CSVReader.labels(from: try text(of: url), file: url.path)
+        let format = try Format(of: url)
+        return try labels(from: try contents(of: url), format: format, file: url.path)
+    }
+
+    /// Reads labels from the bytes of a data file, as `readLabels(at:)` reads the file; `name` picks
+    /// the format by its extension and names the data in errors.
+    ///
+    /// - Throws: `DataFileError` as `readLabels(at:)` does, never `.unreadable`.
+    public static func readLabels(from data: Data, named name: String) throws -> [Int] {
+        try labels(from: data, format: Format(pathExtension: (name as NSString).pathExtension, file: name), file: name)
+    }
+
+    private static func matrix(from data: Data, format: Format, file: String) throws -> Matrix {
+        switch format {
+        case .npy: try NPYReader.matrix(from: data, file: file)
+        case .csv: try CSVReader.matrix(from: try text(of: data, file: file), file: file)
+        }
+    }
+
+    private static func labels(from data: Data, format: Format, file: String) throws -> [Int] {
+        switch format {
+        case .npy: try NPYReader.labels(from: data, file: file)
+        case .csv: try CSVReader.labels(from: try text(of: data, file: file), file: file)
         }
     }
 
@@ -73,9 +103,9 @@ public enum DataFile {
         }
     }
 
-    private static func text(of url: URL) throws -> String {
-        guard let text = String(data: try contents(of: url), encoding: .utf8) else {
-            throw DataFileError(.unsupportedFormat, file: url.path, problem: "the file is not UTF-8 text")
+    private static func text(of data: Data, file: String) throws -> String {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataFileError(.unsupportedFormat, file: file, problem: "the file is not UTF-8 text")
         }
         // Spreadsheet exports often start with a byte-order mark; it is not part of the first cell.
         return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text

@@ -50,6 +50,12 @@ public struct JobManifest: Sendable, Equatable, Codable {
         self.issuedAtMs = issuedAtMs
     }
 
+    /// The most layers a manifest may name (`first_layer` and `layer_count` each). Far above any
+    /// model a frame can carry (`FrameLimits.maxTensors`), and low enough that the layer range
+    /// `first_layer ..< first_layer + layer_count` and the `layer_count + 1` tensors of a result can
+    /// be computed without overflowing `Int`.
+    public static let maxLayers = 1 << 16
+
     /// Checks the fields a relay cannot fix: ranges and formats. Throws `ManifestError`.
     public func validate() throws {
         guard protocolVersion == 1 else { throw ManifestError.invalid("protocol \(protocolVersion) is not supported") }
@@ -57,6 +63,9 @@ public struct JobManifest: Sendable, Equatable, Codable {
         guard batch >= 0, segment >= 0, segment < segmentCount, firstLayer >= 0, layerCount >= 1, rows >= 1,
               inputColumns >= 2 else {
             throw ManifestError.invalid("batch, segment, layers, rows or columns out of range")
+        }
+        guard firstLayer <= JobManifest.maxLayers, layerCount <= JobManifest.maxLayers else {
+            throw ManifestError.invalid("first_layer \(firstLayer) and layer_count \(layerCount) must each be at most \(JobManifest.maxLayers)")
         }
         guard Digest.isHex(modelDigest), Digest.isHex(inputSHA256) else {
             throw ManifestError.invalid("model_digest and input_sha256 must be 64 hex digits")

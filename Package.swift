@@ -139,8 +139,8 @@ let package = Package(
 )
 
 // libFuzzer targets (docs/FUZZING.md). They exist only when SECURENETS_FUZZ=1, which scripts/fuzz/run.sh
-// sets together with `--sanitize=fuzzer --sanitize=address` and its own scratch path, so that a plain
-// `swift build` / `swift test` neither sees nor builds them.
+// sets together with `--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address` and its own scratch path
+// (.build-fuzz), so that a plain `swift build` / `swift test` neither sees nor builds them.
 if ProcessInfo.processInfo.environment["SECURENETS_FUZZ"] == "1" {
     for name in ["fuzz-frame", "fuzz-manifest", "fuzz-onnx", "fuzz-data"] {
         package.targets.append(.executableTarget(

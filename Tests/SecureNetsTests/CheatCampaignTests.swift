@@ -8,11 +8,12 @@ import Testing
 ///
 /// `SECURENETS_CAMPAIGN_CASES` sets the number of cases per side (default 10,000) for a longer run,
 /// `SECURENETS_CAMPAIGN_SEED` the seed of shapes and values. `scripts/cheat-campaign.sh` runs it.
-@Suite struct CheatCampaignTests {
+@Suite(.serialized) struct CheatCampaignTests {
     static let cases = ProcessInfo.processInfo.environment["SECURENETS_CAMPAIGN_CASES"].flatMap { Int($0) } ?? 10_000
     static let seed = ProcessInfo.processInfo.environment["SECURENETS_CAMPAIGN_SEED"].flatMap { UInt64($0) } ?? 0x5EC0_2E75
 
-    /// Run once, shared by the tests below; prints the tables.
+    /// Run once, shared by the tests below (serialized, so that only one test waits for it while it
+    /// runs on two dispatch threads); prints the tables.
     static let report: Result<CheatCampaign.Report, Error> = Result {
         let started = Date()
         let campaign = CheatCampaign(cases: cases, seed: seed)

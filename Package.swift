@@ -126,7 +126,7 @@ let package = Package(
         // End to end: real broker, real database, the real binaries as processes.
         .testTarget(
             name: "SecureNetsPipelineTests",
-            dependencies: ["SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices"],
+            dependencies: ["SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices", "SecureNetsVerifier"],
             path: "Tests/SecureNetsPipelineTests"
         ),
         .testTarget(

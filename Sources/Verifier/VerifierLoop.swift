@@ -70,8 +70,14 @@ public final class VerifierLoop: @unchecked Sendable {
     }
 
     /// Retries `handle` while the database is unreachable, keeping the delivery unacked meanwhile.
+    ///
+    /// A retry counts as a redelivery: the try that failed may have committed its audit row before
+    /// the connection dropped (PostgreSQL can answer a COMMIT that took effect with "FATAL: terminating
+    /// connection"), and a row found for this very result must then be taken as its own, its reply
+    /// sent, not rejected as a replay — which would lose the batch.
     private func handleHoldingOnDatabaseErrors(_ delivery: AMQPDelivery, consumer: AMQPConnection, publisher: AMQPConnection,
                                                 stop: StopSignal) throws {
+        var delivery = delivery
         var failures = 0
         while true {
             do {
@@ -92,6 +98,7 @@ public final class VerifierLoop: @unchecked Sendable {
                     throw error
                 }
                 try? ledger.reconnect()
+                delivery.redelivered = true
             }
         }
     }

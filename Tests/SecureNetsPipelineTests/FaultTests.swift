@@ -3,6 +3,8 @@ import Logging
 import SecureNets
 import SecureNetsAudit
 import SecureNetsMessaging
+import SecureNetsServices
+import SecureNetsVerifier
 import Testing
 
 /// Faults injected into a running job with the real services: after each, the job completes, every
@@ -87,6 +89,41 @@ struct FaultTests {
         let job = try submission.value(timeout: 400)
         try long.expectCompleteAndExact(job, cluster: cluster, "database outage")
         #expect(cluster.verifier?.isRunning == true)
+    }
+
+    @Test func auditCommitWhoseAnswerWasLost() throws {
+        // Found by scripts/chaos.sh: during a database outage the verifier saw "COMMIT: FATAL: terminating
+        // connection". The row may be committed all the same; the retry must then send its reply, not
+        // reject the very same result as a replay (which lost the batch and hung the producer).
+        let cluster = try PipelineCluster(name: "commitlost", workers: 1)
+        defer { cluster.shutdown() }
+        // The verifier process migrates the schema and creates the local keys; an in-process verifier
+        // with a ledger that loses COMMIT answers takes over.
+        try cluster.waitUntil("the verifier to start") { cluster.verifier?.log.contains("verifier ready") == true }
+        cluster.verifier?.stop()
+        let keys = LocalKeyring(directory: cluster.home.appendingPathComponent("keys"))
+        let ledger = try AnswerLostLedger(url: PipelineCluster.databaseURL, losing: 3)
+        let configuration = VerifierConfiguration(
+            verifierID: "\(cluster.verifierID)-inprocess", amqpURL: cluster.amqpURL, databaseURL: PipelineCluster.databaseURL,
+            signingKeyPath: keys.verifierPrivateKey, authorizedProducersPath: keys.authorizedProducers)
+        let loop = try VerifierLoop(configuration: configuration, ledger: ledger, logger: Logger(label: "test.verifier"))
+        let stop = StopSignal()
+        let verifier = Thread.detachNewThreadWithResult { try loop.run(until: stop) }
+        defer {
+            stop.raise()
+            _ = try? verifier.value(timeout: 30)
+        }
+        let batchSize = 40
+        let job = try cluster.submit(batchSize: batchSize, extra: ["--timeout", "30"])
+        #expect(job.status == 0, "submit failed: \(job.stderr)\n\(cluster.diagnostics())")
+        #expect(ledger.answersLost == 3)
+        let rows = try cluster.auditRows(job: job.id)
+        let batches = (try Reference.inputs.rows + batchSize - 1) / batchSize
+        #expect(rows.filter { $0.verdict == .passed }.count == batches)
+        #expect(Set(rows.filter { $0.verdict == .passed }.compactMap(\.batch)) == Set(0..<batches))
+        #expect(rows.filter { $0.verdict == .rejected }.isEmpty, "a result was rejected as a replay of itself")
+        let outputs = try DataFile.readMatrix(at: job.outputs)
+        #expect(Reference.maxDifference(outputs, try Reference.inProcessSecure(batchSize: batchSize)) <= Reference.probabilityTolerance)
     }
 
     @Test func producerKilledThenCollected() throws {

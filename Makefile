@@ -8,10 +8,12 @@ SWIFT ?= swift
 demo:
 	scripts/demo.sh
 
-## Install and start what the tests need (Debian packages, RabbitMQ, PostgreSQL), run the whole suite.
+## Install and start what the tests need (Debian packages, RabbitMQ, PostgreSQL), run the whole suite,
+## then a short libFuzzer run over every decoder (scripts/fuzz/ci.sh).
 test: services-up
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
+	scripts/fuzz/ci.sh
 
 build:
 	$(SWIFT) build

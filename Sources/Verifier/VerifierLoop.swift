@@ -36,18 +36,7 @@ public final class VerifierLoop: @unchecked Sendable {
     }
 
     public func run(until stop: StopSignal) throws {
-        var failures = 0
-        while !stop.isRaised {
-            do {
-                try session(until: stop)
-                return
-            } catch let error as AMQPError {
-                failures += 1
-                let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                logger.warning("broker connection lost, reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
-                stop.wait(seconds: delay)
-            }
-        }
+        try ReconnectingLoop.run(until: stop, logger: logger, hint: "") { try session(until: stop) }
     }
 
     private func session(until stop: StopSignal) throws {

@@ -27,18 +27,7 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Runs until `stop` is raised; the job in flight is finished first.
     public func run(until stop: StopSignal) throws {
-        var failures = 0
-        while !stop.isRaised {
-            do {
-                try session(until: stop)
-                return
-            } catch let error as AMQPError {
-                failures += 1
-                let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                logger.warning("broker unavailable (or no verifier has declared the queues yet), reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
-                stop.wait(seconds: delay)
-            }
-        }
+        try ReconnectingLoop.run(until: stop, logger: logger, hint: " (or no verifier has declared the queues yet)") { try session(until: stop) }
     }
 
     private func session(until stop: StopSignal) throws {

@@ -28,18 +28,5 @@ enum Fixture {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so tests that use random bytes or values are
-/// reproducible from their seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The ONNX and data tests use the same seeded generator as the property tests.
+typealias SeededGenerator = SplitMix64

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: demo test build release bench bench-pipeline services-up services-down clean
+.PHONY: demo test build release bench bench-pipeline chaos load services-up services-down clean
 
 ## Start the services, build, run a verifier and two workers, submit the bundled sample, show results.
 demo:
@@ -28,6 +28,14 @@ bench: release
 ## Pipeline benchmark (real broker and database).
 bench-pipeline: services-up release
 	$(SWIFT) run -c release securenets-bench pipeline
+
+## Chaos soak: faults injected while producers run (docs/RELIABILITY.md). CHAOS_ARGS="--duration 300 --seed 7"
+chaos: services-up
+	scripts/chaos.sh $(CHAOS_ARGS)
+
+## Load run: 5 producers x 10 jobs, queue drain, peak RSS against a one-job baseline. LOAD_ARGS="--workers 2"
+load: services-up
+	scripts/load.sh $(LOAD_ARGS)
 
 services-up:
 	infra/local/up

@@ -28,11 +28,15 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
 
+        // The verifier's float32 × float64 row kernels, in a baseline and an AVX2 + FMA version
+        // chosen at run time (docs/VERIFICATION.md, "Cost").
+        .target(name: "CSketchKernels", path: "Sources/CSketchKernels"),
+
         // The core: math, blinding, verification, wire format, model and data import. No I/O to services.
         .target(
             name: "SecureNets",
             dependencies: [
-                "COpenBLAS",
+                "COpenBLAS", "CSketchKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,8 +4,8 @@ import SecureNets
 
 /// `securenets-bench compute`: what each role's arithmetic costs against plaintext inference.
 ///
-/// For every shape and batch it times, round-robin over the repeats so that a burst of load from other
-/// processes hits every operation alike: plaintext `Network.forward` (the baseline), the worker's
+/// For every shape and batch it times, each in its steady state (`timeOperations`): plaintext
+/// `Network.forward` (the baseline), the worker's
 /// blinded forward pass in `exact` and `fast` precision, the producer's blind + unblind of one batch,
 /// and the verifier's check of every layer (k = 2). onnxruntime runs on the same weights and batch
 /// right after, through a Python script, as the external yardstick.
@@ -24,8 +24,12 @@ struct ComputeBenchmark: ParsableCommand {
     var shapes = CommaSeparated<BenchShape>([BenchShape(argument: "784-1024-1024-1024-10")!,
                                              BenchShape(argument: "4096-4096-4096-1000")!])
 
-    @Option(help: "Timed repeats after one warm-up; medians are reported.")
+    @Option(help: "Timed calls per operation in each of 3 passes, after one warm-up call; medians are reported.")
     var repeats = 5
+
+    @Option(help: ArgumentHelp("Operations to time, comma-separated (\(ComputeOperation.allCases.map(\.rawValue).joined(separator: ", "))); the others show as —.",
+                               valueName: "names"))
+    var operations = CommaSeparated<ComputeOperation>(ComputeOperation.allCases)
 
     @Option(help: "Threads for OpenBLAS and onnxruntime (0: OpenBLAS's default).")
     var threads = 0
@@ -89,15 +93,7 @@ struct ComputeBenchmark: ParsableCommand {
             modelBlinding.append(Stopwatch.time { session = BlindingSession(network: network, mode: .chained) })
         }
 
-        var onnxruntime: ONNXRuntimeBridge?
-        var absentReason: String?
-        do {
-            onnxruntime = try ONNXRuntimeBridge(network: network, threads: threads, python: python,
-                                                script: onnxruntimeScript ?? Self.defaultScript)
-        } catch {
-            absentReason = "\(error)"
-            log("onnxruntime absent: \(error)")
-        }
+        var (onnxruntime, absentReason) = startONNXRuntime(network, threads: threads)
         defer { onnxruntime?.stop() }
 
         var results: [ComputeResult] = []
@@ -108,7 +104,7 @@ struct ComputeBenchmark: ParsableCommand {
             let plaintextOutput = try workload.plaintext()
             let correctness = try workload.correctness(plaintextOutput: plaintextOutput)
 
-            var samples = try timeRoundRobin(workload)
+            var samples = try timeOperations(workload)
             var onnxruntimeDifference: Double?
             if let bridge = onnxruntime {
                 do {
@@ -138,24 +134,56 @@ struct ComputeBenchmark: ParsableCommand {
         return results
     }
 
-    /// One warm-up round, then `repeats` rounds; each round runs every Swift-side operation once.
-    private func timeRoundRobin(_ workload: ComputeWorkload) throws -> [ComputeOperation: Samples] {
-        let operations: [(ComputeOperation, () throws -> Void)] = [
-            (.plaintext, { _ = try workload.plaintext() }),
-            (.blindedExact, { _ = try workload.blindedForward(.exact) }),
-            (.blindedFast, { _ = try workload.blindedForward(.fast) }),
-            (.blindUnblind, { _ = try workload.blindAndUnblind() }),
-            (.verify, { _ = workload.verify() }),
+    /// The onnxruntime script loaded with `network`, or why there is none.
+    private func startONNXRuntime(_ network: Network, threads: Int) -> (ONNXRuntimeBridge?, String?) {
+        guard selected.contains(.onnxruntime) else { return (nil, "not selected (--operations)") }
+        do {
+            return (try ONNXRuntimeBridge(network: network, threads: threads, python: python,
+                                          script: onnxruntimeScript ?? Self.defaultScript), nil)
+        } catch {
+            log("onnxruntime absent: \(error)")
+            return (nil, "\(error)")
+        }
+    }
+
+    /// How long OpenBLAS keeps its threads spinning after a call, at most: 2²⁸ cycles (its default
+    /// THREAD_TIMEOUT) at 2 GHz or faster.
+    static let blasSpinSeconds = 0.15
+
+    /// Passes over the operations; each pass times every operation in a block of its own.
+    static let passes = 3
+
+    /// Every selected Swift-side operation in its steady state, as the process that runs it would be:
+    /// `passes` passes, and in each pass a block per operation of one untimed warm-up call followed by
+    /// `repeats` timed calls back to back (a worker, verifier or producer works through a queue of
+    /// batches). Passes alternate the blocks, so that a burst of load from other processes hits every
+    /// operation alike; the median is over all passes.
+    ///
+    /// The producer and the verifier never call BLAS in their own processes (`submit` and
+    /// `securenets-verifier` have no matrix product), but here their blocks follow `sgemm`, whose
+    /// threads spin for up to `blasSpinSeconds` and take a core from their parallel passes. So before
+    /// those two blocks the bench waits, untimed, for OpenBLAS's threads to go to sleep.
+    private func timeOperations(_ workload: ComputeWorkload) throws -> [ComputeOperation: Samples] {
+        let operations: [(ComputeOperation, afterBLASIdles: Bool, () throws -> Void)] = [
+            (.plaintext, false, { _ = try workload.plaintext() }),
+            (.blindedExact, false, { _ = try workload.blindedForward(.exact) }),
+            (.blindedFast, false, { _ = try workload.blindedForward(.fast) }),
+            (.blindUnblind, true, { _ = try workload.blindAndUnblind() }),
+            (.verify, true, { _ = workload.verify() }),
         ]
         var samples: [ComputeOperation: Samples] = [:]
-        for round in 0...repeats {
-            for (operation, body) in operations {
-                let seconds = try Stopwatch.time(body)
-                if round > 0 { samples[operation, default: Samples()].append(seconds) }
+        for _ in 0..<Self.passes {
+            for (operation, afterBLASIdles, body) in operations where selected.contains(operation) {
+                if afterBLASIdles { Thread.sleep(forTimeInterval: Self.blasSpinSeconds) }
+                try body()
+                for _ in 0..<repeats { samples[operation, default: Samples()].append(try Stopwatch.time(body)) }
             }
         }
         return samples
     }
+
+    /// The operations `--operations` selected.
+    private var selected: Set<ComputeOperation> { Set(operations.values) }
 
     /// `scripts/bench/onnxruntime_bench.py` under the current directory (where `swift run` runs), else
     /// next to this source file's checkout.

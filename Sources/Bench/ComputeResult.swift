@@ -1,11 +1,16 @@
-/// The operations the compute benchmark times, in the order each repeat runs them.
-enum ComputeOperation: String, CaseIterable, Sendable {
+import ArgumentParser
+
+/// The operations the compute benchmark times, in the order each pass runs them.
+enum ComputeOperation: String, CaseIterable, Sendable, ExpressibleByArgument, CustomStringConvertible {
     case plaintext
     case blindedExact = "blinded_exact"
     case blindedFast = "blinded_fast"
     case blindUnblind = "blind_unblind"
     case verify
+    /// Timed by the Python script, after the others.
     case onnxruntime
+
+    var description: String { rawValue }
 }
 
 /// The measurements of one (shape, batch) cell: median seconds per operation and the ratios that

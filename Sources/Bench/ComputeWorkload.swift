@@ -23,7 +23,8 @@ struct ComputeWorkload {
         self.network = network
         self.session = session
         self.input = input
-        (blindedInput, batchKey) = try session.blindInput(input, segment: 0)
+        var keys = Self.batchKeyStream()
+        (blindedInput, batchKey) = try session.blindInput(input, segment: 0, using: &keys)
         workerOutputs = try BlindedForward.run(input: blindedInput, layers: session.blindedModel.layers[0...],
                                                precision: .exact)
     }
@@ -36,11 +37,18 @@ struct ComputeWorkload {
         try BlindedForward.run(input: blindedInput, layers: session.blindedModel.layers[segment], precision: precision)
     }
 
-    /// What the producer does per batch: blind the input with a fresh batch key and unblind the reply.
-    /// The reply is unblinded with the key it was made with, so the numbers are the real ones.
+    /// What the producer does per batch (`JobRunner`): derive the batch key from the job's key stream,
+    /// blind the input, and unblind the verified reply with that key. The same stream made the
+    /// worker's outputs, so the unblinded numbers are the real ones.
     func blindAndUnblind() throws -> Matrix {
-        _ = try session.blindInput(input, segment: 0)
-        return try session.finishSegment(workerOutputs[workerOutputs.count - 1], segment: 0, batchKey: batchKey)
+        var keys = Self.batchKeyStream()
+        let (_, key) = try session.blindInput(input, segment: 0, using: &keys)
+        return try session.finishSegment(workerOutputs[workerOutputs.count - 1], segment: 0, batchKey: key)
+    }
+
+    /// The stream `JobRunner` derives batch 0's keys from, with a fixed seed.
+    private static func batchKeyStream() -> KeyStream {
+        KeyStream(seed: [UInt8](repeating: 0x5E, count: 32), label: "batch 0 segment 0")
     }
 
     /// What the verifier does per result: the randomized check of every layer with k = 2.

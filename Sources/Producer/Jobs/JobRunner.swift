@@ -18,6 +18,15 @@ final class JobRunner {
     let logger: Logger
     let progress: ProgressReporter
     let timeout: TimeInterval?
+    /// Batch keys of published segments awaiting their reply, so a reply is unblinded without deriving
+    /// its key again (16 bytes per row). After a restart the cache is empty and keys are re-derived
+    /// from the journaled seed, which gives the same keys.
+    private var pendingBatchKeys: [BatchSegment: MonomialMatrix] = [:]
+
+    private struct BatchSegment: Hashable {
+        let batch: Int
+        let segment: Int
+    }
 
     init(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity, verifierKeys: [TrustedKey],
          amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter, timeout: TimeInterval?) {
@@ -121,7 +130,7 @@ final class JobRunner {
     private func publishSegment(batch: Int, segment: Int, activations: Matrix, context: PublishContext,
                                 publisher: AMQPConnection) throws {
         var rng = batchKeyStream(batch: batch, segment: segment)
-        let (blinded, _) = try session.blindInput(activations, segment: segment, using: &rng)
+        let (blinded, batchKey) = try session.blindInput(activations, segment: segment, using: &rng)
         let layers = session.plan.segments[segment]
         let manifest = JobManifest(
             jobID: jobID, batch: batch, segment: segment, segmentCount: session.plan.segments.count,
@@ -133,6 +142,7 @@ final class JobRunner {
         try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
                               body: job.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
         try journal.recordPublished(batch: batch, segment: segment)
+        pendingBatchKeys[BatchSegment(batch: batch, segment: segment)] = batchKey
     }
 
     private func handle(_ body: [UInt8], context: PublishContext, publisher: AMQPConnection) throws {
@@ -157,9 +167,10 @@ final class JobRunner {
         switch m.verdict {
         case .passed:
             guard let output = reply.output else { return }
-            var rng = batchKeyStream(batch: m.batch, segment: m.segment)
-            let rows = journal.record.rows(ofBatch: m.batch).count
-            let batchKey = session.batchKey(rows: rows, segment: m.segment, using: &rng)
+            let batchKey = pendingBatchKeys.removeValue(forKey: BatchSegment(batch: m.batch, segment: m.segment)) ?? {
+                var rng = batchKeyStream(batch: m.batch, segment: m.segment)
+                return session.batchKey(rows: journal.record.rows(ofBatch: m.batch).count, segment: m.segment, using: &rng)
+            }()
             let next = try session.finishSegment(output, segment: m.segment, batchKey: batchKey)
             if m.segment + 1 < session.plan.segments.count {
                 try publishSegment(batch: m.batch, segment: m.segment + 1, activations: next, context: context, publisher: publisher)

@@ -68,28 +68,41 @@ public struct MonomialMatrix: Sendable, Equatable, Codable {
                      "monomial sandwich \(left.size) · \(x.shapeDescription)\(appendingOnesColumn ? " | 1" : "") · \(right.size)")
         precondition(!droppingLastColumn || width > 0)
         let outputColumns = width - (droppingLastColumn ? 1 : 0)
-        // ρ is a permutation of 0..<width, so each row writes every output column exactly once
-        // (the one column mapped to width − 1 is skipped when dropping): no zero fill needed. Rows
-        // are independent, so they are split across cores.
+        guard rows > 0, outputColumns > 0 else { return Matrix(rows: rows, columns: outputColumns) }
+        // Output column t of every row comes from source column ρ⁻¹(t) times r at that column. Each
+        // row is then one sequential write through two small tables; scattering to ρ(j) instead made
+        // every store depend on a reloaded index and ran at a third of the speed.
+        var sourceColumn = [Int](repeating: 0, count: outputColumns)
+        var columnScale = [Double](repeating: 0, count: outputColumns)
+        var onesTarget: Int?  // where the appended column of ones lands, if it is kept
+        for j in 0..<width where right.permutation[j] < outputColumns {
+            let t = right.permutation[j]
+            if j == sourceColumns {
+                onesTarget = t  // read a valid column in the loop below, then overwrite the entry
+            } else {
+                sourceColumn[t] = j
+            }
+            columnScale[t] = right.scales[j]
+        }
         let elements = [Float](unsafeUninitializedCapacity: rows * outputColumns) { output, initialized in
+            let target = output.baseAddress!
             x.elements.withUnsafeBufferPointer { source in
                 left.permutation.withUnsafeBufferPointer { pi in
                     left.scales.withUnsafeBufferPointer { l in
-                        right.permutation.withUnsafeBufferPointer { rho in
-                            right.scales.withUnsafeBufferPointer { r in
+                        sourceColumn.withUnsafeBufferPointer { column in
+                            columnScale.withUnsafeBufferPointer { r in
+                                // Rows are independent, so they are split across cores.
                                 ParallelRows.forEach(rows: rows, columns: width) { range in
                                     for i in range {
-                                        let sourceRow = pi[i] * sourceColumns, targetRow = i * outputColumns
+                                        let to = target + i * outputColumns
                                         let scale = l[i]
-                                        for j in 0..<sourceColumns {
-                                            let target = rho[j]
-                                            if target < outputColumns {
-                                                output[targetRow + target] = Float(scale * Double(source[sourceRow + j]) * r[j])
+                                        if sourceColumns > 0, let first = source.baseAddress {
+                                            let from = first + pi[i] * sourceColumns
+                                            for t in 0..<outputColumns {
+                                                to[t] = Float(scale * Double(from[column[t]]) * r[t])
                                             }
                                         }
-                                        if appendingOnesColumn, rho[sourceColumns] < outputColumns {
-                                            output[targetRow + rho[sourceColumns]] = Float(scale * 1 * r[sourceColumns])
-                                        }
+                                        if let ones = onesTarget { to[ones] = Float(scale * 1 * r[ones]) }
                                     }
                                 }
                             }

@@ -1,25 +1,30 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Crypto
+import Foundation
 
-/// The system CSPRNG, read in 8 KB blocks: the generator behind keys and the verifier's random vectors.
+/// The CSPRNG behind keys and the verifier's random vectors: AES-256-CTR under a key that each
+/// stream draws fresh from the system CSPRNG.
 ///
-/// `SystemRandomNumberGenerator` makes one `getrandom` system call per 64-bit value on Linux (about
-/// 0.4 µs each on the machine of docs/BENCHMARKS.md). A batch key of 1024 rows or the k = 2 vectors of
-/// a 1024-wide layer draw thousands of values, which made the calls cost more than the arithmetic they
-/// feed. The bytes are the same kernel CSPRNG output (`/dev/urandom`), fetched a block at a time;
-/// if the device cannot be read, every value comes from `SystemRandomNumberGenerator` as before.
+/// Reading the kernel's generator for every value was the first cost to go (`SystemRandomNumberGenerator`
+/// makes one `getrandom` call per 64-bit value); reading it in blocks was still a tenth of a
+/// verification on the machine of docs/BENCHMARKS.md, because the kernel's ChaCha20 runs at a few
+/// hundred MB/s in this VM. Now the kernel supplies 32 bytes of key per stream and AES (in hardware)
+/// expands them: the keystream of AES-256-CTR, which is what AES-GCM encrypts zeros to, is
+/// indistinguishable from random without the key — the construction of NIST SP 800-90A's CTR_DRBG.
+/// Each block of 8 KB uses its own nonce (a counter), so no counter block ever repeats under a key,
+/// and the key never leaves the stream.
 struct SystemRandomStream: RandomNumberGenerator {
-    private static let wordsPerRead = 1024
-    /// Opened once; `read(2)` on one descriptor from several threads is safe and each read gets fresh bytes.
-    private static let device: Int32 = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+    private static let wordsPerBlock = 1024
+    private static let zeros = [UInt8](repeating: 0, count: wordsPerBlock * 8)
 
-    private var buffer = [UInt64](repeating: 0, count: wordsPerRead)
-    private var position = wordsPerRead
+    private let key: SymmetricKey
+    private var nonceCounter: UInt64 = 0
+    private var buffer = [UInt64](repeating: 0, count: wordsPerBlock)
+    private var position = wordsPerBlock
 
-    init() {}
+    init() {
+        var system = SystemRandomNumberGenerator()
+        key = SymmetricKey(data: (0..<4).flatMap { _ in withUnsafeBytes(of: system.next()) { Array($0) } })
+    }
 
     mutating func next() -> UInt64 {
         if position == buffer.count {
@@ -31,24 +36,13 @@ struct SystemRandomStream: RandomNumberGenerator {
     }
 
     private mutating func refill() {
-        let filled = buffer.withUnsafeMutableBytes { bytes -> Bool in
-            guard Self.device >= 0 else { return false }
-            var offset = 0
-            while offset < bytes.count {
-                let count = read(Self.device, bytes.baseAddress! + offset, bytes.count - offset)
-                if count > 0 {
-                    offset += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return false
-                }
-            }
-            return true
-        }
-        if !filled {
-            var fallback = SystemRandomNumberGenerator()
-            for i in buffer.indices { buffer[i] = fallback.next() }
+        var nonceBytes = [UInt8](repeating: 0, count: 12)
+        withUnsafeBytes(of: nonceCounter.bigEndian) { nonceBytes.replaceSubrange(4..<12, with: $0) }
+        nonceCounter += 1
+        // Cannot fail: the nonce has the standard 12 bytes and the key 32.
+        let box = try! AES.GCM.seal(Self.zeros, using: key, nonce: AES.GCM.Nonce(data: nonceBytes))
+        box.ciphertext.withUnsafeBytes { keystream in
+            buffer.withUnsafeMutableBytes { $0.copyMemory(from: keystream) }
         }
     }
 }

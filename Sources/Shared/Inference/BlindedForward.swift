@@ -5,20 +5,27 @@
 /// those activations are positively homogeneous and the keys around them positive (DESIGN §3).
 public enum BlindedForward {
     public static func run(input: Matrix, layers: ArraySlice<BlindedLayer>, precision: Precision) throws -> [Matrix] {
-        var activations = input
-        var outputs: [Matrix] = []
-        outputs.reserveCapacity(layers.count)
+        var width = input.columns
         for (offset, layer) in layers.enumerated() {
-            guard activations.columns == layer.weights.rows else {
+            guard width == layer.weights.rows else {
                 throw BlindingError.shapeMismatch(
-                    "layer \(layers.startIndex + offset): input is \(activations.shapeDescription), weights are \(layer.weights.shapeDescription)")
+                    "layer \(layers.startIndex + offset): input is \(input.rows)×\(width), weights are \(layer.weights.shapeDescription)")
             }
-            let z = precision.product(activations, layer)
-            outputs.append(z)
-            if offset < layers.count - 1 {
-                activations = layer.activation.applied(to: z)
-            }
+            width = layer.weights.columns
         }
-        return outputs
+        switch precision {
+        case .exact:
+            return ExactForward.run(input: input, layers: layers)
+        case .fast:
+            var activations = input
+            var outputs: [Matrix] = []
+            outputs.reserveCapacity(layers.count)
+            for (offset, layer) in layers.enumerated() {
+                let z = precision.product(activations, layer)
+                outputs.append(z)
+                if offset < layers.count - 1 { activations = layer.activation.applied(to: z) }
+            }
+            return outputs
+        }
     }
 }

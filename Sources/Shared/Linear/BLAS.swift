@@ -67,8 +67,7 @@ public enum BLAS {
                 a.elements.withUnsafeBufferPointer { source in
                     Widening.widen(source.baseAddress!, stride: inner, into: wideA, stride: inner, rows: rows, columns: inner)
                 }
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner),
-                            1, wideA, Int32(inner), b, Int32(columns), 0, wideC, Int32(columns))
+                dgemm(wideA, b, into: wideC, rows: rows, inner: inner, columns: columns)
                 return [Float](unsafeUninitializedCapacity: rows * columns) { output, initialized in
                     Widening.narrow(wideC, stride: columns, into: output.baseAddress!, stride: columns,
                                     rows: rows, columns: columns)
@@ -77,6 +76,14 @@ public enum BLAS {
             }
         }
         return Matrix(rows: rows, columns: columns, elements: elements)
+    }
+
+    /// Row-major float64 `c = a · b` over raw buffers, `a` rows × inner and `b` inner × columns
+    /// (all three non-zero); `c` is only written.
+    static func dgemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+                      rows: Int, inner: Int, columns: Int) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner),
+                    1, a, Int32(inner), b, Int32(columns), 0, c, Int32(columns))
     }
 
     /// Row-major float64 `c = a · b` with `a` rows×inner and `b` inner×columns.

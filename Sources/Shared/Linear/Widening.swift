@@ -17,6 +17,35 @@ enum Widening {
         convert(source, sourceStride, target, targetStride, rows, columns) { Float($0) }
     }
 
+    /// `target = Float(source)` and `next = Double(σ(target))` for `count` contiguous entries, in one
+    /// pass: the worker's exact layer output Ẑ and the next layer's float64 input σ(Ẑ), each bit for bit
+    /// what narrowing, `Activation.applied` and widening give one after another.
+    static func narrowActivatingAndWidening(_ source: UnsafePointer<Double>, into target: UnsafeMutablePointer<Float>,
+                                            next: UnsafeMutablePointer<Double>, count: Int, activation: Activation) {
+        // One loop per case, so the switch is outside the loop (as in `Activation.apply(to:count:)`).
+        switch activation {
+        case .identity: fuse(source, target, next, count) { $0 }
+        case .relu: fuse(source, target, next, count) { Activation.relu.apply($0) }
+        case .leakyRelu(let alpha):
+            let leaky = Activation.leakyRelu(alpha: alpha)
+            fuse(source, target, next, count) { leaky.apply($0) }
+        case .sigmoid: fuse(source, target, next, count) { Activation.sigmoid.apply($0) }
+        case .tanh: fuse(source, target, next, count) { Activation.tanh.apply($0) }
+        }
+    }
+
+    @inline(__always)
+    private static func fuse(_ source: UnsafePointer<Double>, _ target: UnsafeMutablePointer<Float>,
+                             _ next: UnsafeMutablePointer<Double>, _ count: Int, _ activation: (Float) -> Float) {
+        ParallelRows.forEach(rows: count, columns: 1) { range in
+            for i in range {
+                let z = Float(source[i])
+                target[i] = z
+                next[i] = Double(activation(z))
+            }
+        }
+    }
+
     /// Always inlined, so each caller gets a loop specialized for its conversion.
     @inline(__always)
     private static func convert<Source, Target>(

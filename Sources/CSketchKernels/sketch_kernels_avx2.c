@@ -1,0 +1,92 @@
+// AVX2 + FMA versions, compiled for those units by function attribute (not by a flag for the whole
+// file or target), and only ever called after `sn_kernels_best_level` found them on the CPU.
+//
+// Two rows at a time, four columns per step: the eight sums (two rows x four) are eight independent
+// FMA chains, enough to keep both FMA units busy, and each vector entry is loaded once for both rows.
+#if defined(__x86_64__)
+#include "sketch_kernels_internal.h"
+
+#include <immintrin.h>
+#include <math.h>
+
+#define SN_AVX2 __attribute__((target("avx2,fma")))
+#define SN_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+SN_AVX2_INLINE __m256d sn_abs(__m256d v) {
+    return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
+}
+
+SN_AVX2_INLINE double sn_sum(__m256d v) {
+    __m128d half = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(half, _mm_unpackhi_pd(half, half)));
+}
+
+/// Four float32 entries widened to float64, ReLU'd first (sign bit set -> +0) when `rectified`.
+SN_AVX2_INLINE __m256d sn_load_widened(const float *x, const int rectified) {
+    __m128i bits = _mm_loadu_si128((const __m128i *)x);
+    if (rectified) bits = _mm_andnot_si128(_mm_srai_epi32(bits, 31), bits);
+    return _mm256_cvtps_pd(_mm_castsi128_ps(bits));
+}
+
+/// One row's four sums over the scalar tail `from..<count`, continuing `sums`. The magnitude vectors
+/// are |v0|, |v1| when `a0` and `a1` are NULL.
+SN_AVX2_INLINE void sn_tail(sn_row_sums *sums, const float *x, const double *v0, const double *v1,
+                            const double *a0, const double *a1, size_t from, size_t count,
+                            const int rectified) {
+    for (size_t j = from; j < count; j++) {
+        double value = (double)(rectified ? sn_rectify(x[j]) : x[j]), magnitude = fabs(value);
+        sums->signed0 = fma(value, v0[j], sums->signed0);
+        sums->magnitude0 = fma(magnitude, a0 ? a0[j] : fabs(v0[j]), sums->magnitude0);
+        sums->signed1 = fma(value, v1[j], sums->signed1);
+        sums->magnitude1 = fma(magnitude, a1 ? a1[j] : fabs(v1[j]), sums->magnitude1);
+    }
+}
+
+/// Both kernels: signed sums against v0, v1 and magnitude sums against a0, a1, or against |v0|,
+/// |v1| when `magnitudes_of_v`. Always inlined with constant flags, so each caller gets its own loop.
+SN_AVX2_INLINE sn_row_pair_sums sn_pair(const float *x0, const float *x1, const double *v0, const double *v1,
+                                        const double *a0, const double *a1, size_t count,
+                                        const int rectified, const int magnitudes_of_v, sn_prefetch_rows next) {
+    __m256d s0a = _mm256_setzero_pd(), t0a = s0a, s1a = s0a, t1a = s0a;  // row x0
+    __m256d s0b = s0a, t0b = s0a, s1b = s0a, t1b = s0a;                  // row x1
+    size_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        sn_prefetch(next, j);
+        __m256d a = sn_load_widened(x0 + j, rectified), b = sn_load_widened(x1 + j, rectified);
+        // ReLU'd entries are never negative, so their magnitude is the entry itself.
+        __m256d absA = rectified ? a : sn_abs(a), absB = rectified ? b : sn_abs(b);
+        __m256d r0 = _mm256_loadu_pd(v0 + j), r1 = _mm256_loadu_pd(v1 + j);
+        __m256d m0 = magnitudes_of_v ? sn_abs(r0) : _mm256_loadu_pd(a0 + j);
+        __m256d m1 = magnitudes_of_v ? sn_abs(r1) : _mm256_loadu_pd(a1 + j);
+        s0a = _mm256_fmadd_pd(a, r0, s0a);
+        t0a = _mm256_fmadd_pd(absA, m0, t0a);
+        s1a = _mm256_fmadd_pd(a, r1, s1a);
+        t1a = _mm256_fmadd_pd(absA, m1, t1a);
+        s0b = _mm256_fmadd_pd(b, r0, s0b);
+        t0b = _mm256_fmadd_pd(absB, m0, t0b);
+        s1b = _mm256_fmadd_pd(b, r1, s1b);
+        t1b = _mm256_fmadd_pd(absB, m1, t1b);
+    }
+    sn_row_pair_sums sums = {
+        {sn_sum(s0a), sn_sum(t0a), sn_sum(s1a), sn_sum(t1a)},
+        {sn_sum(s0b), sn_sum(t0b), sn_sum(s1b), sn_sum(t1b)},
+    };
+    const double *tailA0 = magnitudes_of_v ? NULL : a0, *tailA1 = magnitudes_of_v ? NULL : a1;
+    sn_tail(&sums.first, x0, v0, v1, tailA0, tailA1, j, count, rectified);
+    sn_tail(&sums.second, x1, v0, v1, tailA0, tailA1, j, count, rectified);
+    return sums;
+}
+
+SN_AVX2 sn_row_pair_sums sn_products_and_magnitudes_avx2(const float *x0, const float *x1, const double *v0,
+                                                         const double *v1, size_t count,
+                                                         sn_prefetch_rows next) {
+    return sn_pair(x0, x1, v0, v1, NULL, NULL, count, 0, 1, next);
+}
+
+SN_AVX2 sn_row_pair_sums sn_products_with_magnitudes_avx2(const float *x0, const float *x1, const double *v0,
+                                                          const double *v1, const double *a0, const double *a1,
+                                                          size_t count, int rectified, sn_prefetch_rows next) {
+    return rectified ? sn_pair(x0, x1, v0, v1, a0, a1, count, 1, 0, next)
+                     : sn_pair(x0, x1, v0, v1, a0, a1, count, 0, 0, next);
+}
+#endif

@@ -1,13 +1,12 @@
-// AVX2 + FMA versions, compiled for those units by function attribute (not by a flag for the whole
+// AVX2 + FMA version, compiled for those units by function attribute (not by a flag for the whole
 // file or target), and only ever called after `sn_kernels_best_level` found them on the CPU.
 //
 // Two rows at a time, four columns per step: the eight sums (two rows x four) are eight independent
-// FMA chains, enough to keep both FMA units busy, and each vector entry is loaded once for both rows.
+// FMA chains, enough to keep both FMA units busy, and fill half of the sixteen registers.
 #if defined(__x86_64__)
 #include "sketch_kernels_internal.h"
 
 #include <immintrin.h>
-#include <math.h>
 
 #define SN_AVX2 __attribute__((target("avx2,fma")))
 #define SN_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
@@ -28,30 +27,17 @@ SN_AVX2_INLINE __m256d sn_load_widened(const float *x, const int rectified) {
     return _mm256_cvtps_pd(_mm_castsi128_ps(bits));
 }
 
-/// One row's four sums over the scalar tail `from..<count`, continuing `sums`. The magnitude vectors
-/// are |v0|, |v1| when `a0` and `a1` are NULL.
-SN_AVX2_INLINE void sn_tail(sn_row_sums *sums, const float *x, const double *v0, const double *v1,
-                            const double *a0, const double *a1, size_t from, size_t count,
-                            const int rectified) {
-    for (size_t j = from; j < count; j++) {
-        double value = (double)(rectified ? sn_rectify(x[j]) : x[j]), magnitude = fabs(value);
-        sums->signed0 = fma(value, v0[j], sums->signed0);
-        sums->magnitude0 = fma(magnitude, a0 ? a0[j] : fabs(v0[j]), sums->magnitude0);
-        sums->signed1 = fma(value, v1[j], sums->signed1);
-        sums->magnitude1 = fma(magnitude, a1 ? a1[j] : fabs(v1[j]), sums->magnitude1);
-    }
-}
-
-/// Both kernels: signed sums against v0, v1 and magnitude sums against a0, a1, or against |v0|,
-/// |v1| when `magnitudes_of_v`. Always inlined with constant flags, so each caller gets its own loop.
-SN_AVX2_INLINE sn_row_pair_sums sn_pair(const float *x0, const float *x1, const double *v0, const double *v1,
-                                        const double *a0, const double *a1, size_t count,
-                                        const int rectified, const int magnitudes_of_v, sn_prefetch_rows next) {
+/// Rows `first` and `first + 1` of the block into `sums`. Always inlined with constant flags, so
+/// each caller gets its own loop.
+SN_AVX2_INLINE void sn_pair(sn_block_sums *sums, sn_rows x, int first, const double *v0, const double *v1,
+                            const double *a0, const double *a1, size_t count, const int rectified,
+                            const int magnitudes_of_v, sn_rows next) {
+    const float *x0 = x.row[first], *x1 = x.row[first + 1];
     __m256d s0a = _mm256_setzero_pd(), t0a = s0a, s1a = s0a, t1a = s0a;  // row x0
     __m256d s0b = s0a, t0b = s0a, s1b = s0a, t1b = s0a;                  // row x1
     size_t j = 0;
     for (; j + 4 <= count; j += 4) {
-        sn_prefetch(next, j);
+        sn_prefetch(next, first, 2, j);
         __m256d a = sn_load_widened(x0 + j, rectified), b = sn_load_widened(x1 + j, rectified);
         // ReLU'd entries are never negative, so their magnitude is the entry itself.
         __m256d absA = rectified ? a : sn_abs(a), absB = rectified ? b : sn_abs(b);
@@ -67,26 +53,31 @@ SN_AVX2_INLINE sn_row_pair_sums sn_pair(const float *x0, const float *x1, const 
         s1b = _mm256_fmadd_pd(b, r1, s1b);
         t1b = _mm256_fmadd_pd(absB, m1, t1b);
     }
-    sn_row_pair_sums sums = {
-        {sn_sum(s0a), sn_sum(t0a), sn_sum(s1a), sn_sum(t1a)},
-        {sn_sum(s0b), sn_sum(t0b), sn_sum(s1b), sn_sum(t1b)},
-    };
-    const double *tailA0 = magnitudes_of_v ? NULL : a0, *tailA1 = magnitudes_of_v ? NULL : a1;
-    sn_tail(&sums.first, x0, v0, v1, tailA0, tailA1, j, count, rectified);
-    sn_tail(&sums.second, x1, v0, v1, tailA0, tailA1, j, count, rectified);
+    sn_row_sums first_sums = {sn_sum(s0a), sn_sum(t0a), sn_sum(s1a), sn_sum(t1a)};
+    sn_row_sums second_sums = {sn_sum(s0b), sn_sum(t0b), sn_sum(s1b), sn_sum(t1b)};
+    sn_tail(&first_sums, x0, v0, v1, a0, a1, j, count, rectified);
+    sn_tail(&second_sums, x1, v0, v1, a0, a1, j, count, rectified);
+    sums->row[first] = first_sums;
+    sums->row[first + 1] = second_sums;
+}
+
+SN_AVX2_INLINE sn_block_sums sn_block(sn_rows x, const double *v0, const double *v1, const double *a0,
+                                      const double *a1, size_t count, const int rectified,
+                                      const int magnitudes_of_v, sn_rows next) {
+    sn_block_sums sums;
+    sn_pair(&sums, x, 0, v0, v1, a0, a1, count, rectified, magnitudes_of_v, next);
+    if (x.row[2] == x.row[1]) {  // a tail block of at most two rows
+        sums.row[2] = sums.row[3] = sums.row[1];
+    } else {
+        sn_pair(&sums, x, 2, v0, v1, a0, a1, count, rectified, magnitudes_of_v, next);
+    }
     return sums;
 }
 
-SN_AVX2 sn_row_pair_sums sn_products_and_magnitudes_avx2(const float *x0, const float *x1, const double *v0,
-                                                         const double *v1, size_t count,
-                                                         sn_prefetch_rows next) {
-    return sn_pair(x0, x1, v0, v1, NULL, NULL, count, 0, 1, next);
-}
-
-SN_AVX2 sn_row_pair_sums sn_products_with_magnitudes_avx2(const float *x0, const float *x1, const double *v0,
-                                                          const double *v1, const double *a0, const double *a1,
-                                                          size_t count, int rectified, sn_prefetch_rows next) {
-    return rectified ? sn_pair(x0, x1, v0, v1, a0, a1, count, 1, 0, next)
-                     : sn_pair(x0, x1, v0, v1, a0, a1, count, 0, 0, next);
+SN_AVX2 sn_block_sums sn_block_avx2(sn_rows x, const double *v0, const double *v1, const double *a0,
+                                    const double *a1, size_t count, int rectified, sn_rows next) {
+    if (a0 == NULL) return sn_block(x, v0, v1, NULL, NULL, count, 0, 1, next);
+    return rectified ? sn_block(x, v0, v1, a0, a1, count, 1, 0, next)
+                     : sn_block(x, v0, v1, a0, a1, count, 0, 0, next);
 }
 #endif

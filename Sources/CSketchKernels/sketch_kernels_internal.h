@@ -18,24 +18,37 @@ static inline float sn_rectify(float x) {
     return x;
 }
 
-/// Asks for the cache line of each next row at column `j`, once per line (16 floats).
-static inline void sn_prefetch(sn_prefetch_rows next, size_t j) {
-    if (next.first == NULL || (j & 15) != 0) return;
-    __builtin_prefetch(next.first + j);
-    __builtin_prefetch(next.second + j);
+/// Asks for the cache line of rows `first..<first + count` of `next` at column `j`, once per line
+/// (16 floats), unless there is no next block.
+static inline void sn_prefetch(sn_rows next, int first, int count, size_t j) {
+    if (next.row[0] == NULL || (j & 15) != 0) return;
+    for (int i = first; i < first + count; i++) __builtin_prefetch(next.row[i] + j);
 }
 
-sn_row_sums sn_products_and_magnitudes_baseline(const float *x, const double *v0, const double *v1,
-                                                size_t count);
-sn_row_sums sn_products_with_magnitudes_baseline(const float *x, const double *v0, const double *v1,
-                                                 const double *a0, const double *a1, size_t count,
-                                                 int rectified);
+/// One row's four sums over the scalar tail `from..<count` of the vector versions, continuing `sums`;
+/// the magnitude vectors are |v0|, |v1| when `a0` and `a1` are NULL.
+static inline void sn_tail(sn_row_sums *sums, const float *x, const double *v0, const double *v1,
+                           const double *a0, const double *a1, size_t from, size_t count, int rectified) {
+    for (size_t j = from; j < count; j++) {
+        double value = (double)(rectified ? sn_rectify(x[j]) : x[j]);
+        double magnitude = value < 0 ? -value : value;
+        double m0 = a0 ? a0[j] : (v0[j] < 0 ? -v0[j] : v0[j]), m1 = a1 ? a1[j] : (v1[j] < 0 ? -v1[j] : v1[j]);
+        sums->signed0 += value * v0[j];
+        sums->magnitude0 += magnitude * m0;
+        sums->signed1 += value * v1[j];
+        sums->magnitude1 += magnitude * m1;
+    }
+}
+
+/// One row; the magnitude vectors are |v0|, |v1| when `a0` and `a1` are NULL.
+sn_row_sums sn_row_baseline(const float *x, const double *v0, const double *v1, const double *a0,
+                            const double *a1, size_t count, int rectified);
+
 #if defined(__x86_64__)
-sn_row_pair_sums sn_products_and_magnitudes_avx2(const float *x0, const float *x1, const double *v0,
-                                                 const double *v1, size_t count, sn_prefetch_rows next);
-sn_row_pair_sums sn_products_with_magnitudes_avx2(const float *x0, const float *x1, const double *v0,
-                                                  const double *v1, const double *a0, const double *a1,
-                                                  size_t count, int rectified, sn_prefetch_rows next);
+sn_block_sums sn_block_avx2(sn_rows x, const double *v0, const double *v1, const double *a0, const double *a1,
+                            size_t count, int rectified, sn_rows next);
+sn_block_sums sn_block_avx512(sn_rows x, const double *v0, const double *v1, const double *a0, const double *a1,
+                              size_t count, int rectified, sn_rows next);
 #endif
 
 #endif

@@ -112,14 +112,16 @@ import Testing
         #expect(activation.applied(to: values).elements.map(\.bitPattern) == elementWise.elements.map(\.bitPattern))
     }
 
-    /// Each kernel version this CPU runs (baseline C, and AVX2 + FMA where present).
-    @Test(arguments: SketchKernels.available)
-    func sketchPassesMatchAFloat64Reference(kernels: SketchKernels) {
+    /// Each kernel version this CPU runs (baseline C, AVX2 + FMA and AVX-512 where present), with the
+    /// next layer's activation applied by the kernels (ReLU) and rebuilt in scratch rows (others).
+    @Test(arguments: SketchKernels.available, [Activation.relu, .leakyRelu(alpha: 0.1)])
+    func sketchPassesMatchAFloat64Reference(kernels: SketchKernels, activation: Activation) {
         // 1,030 columns: eight-lane blocks plus a tail; enough rows to take the parallel path; an odd
         // number of rounds, so the last one is paired with itself.
         let (rows, columns, k) = (300, 1030, 3)
         var m = Self.matrix(rows, columns, seed: 6)
-        // ReLU's edge cases in the vector body and in the tail: −0 and a negative NaN become +0.
+        // ReLU's edge cases in the vector body and in the tails of every version: −0 and a negative
+        // NaN become +0 (LeakyReLU keeps the NaN, so those rows' sums are NaN).
         for (row, column) in [(0, 3), (1, 1027), (2, 5)] { m[row, column] = -0.0 }
         m[3, 9] = -Float.nan
         m[4, 1029] = -Float.nan
@@ -135,13 +137,13 @@ import Testing
             SketchProducts.weightPass(m, vectors: vectors, rounds: k, into: weight, kernels: kernels),
             SketchProducts.inputPass(m, weights: next, rounds: k, into: input, kernels: kernels),
             SketchProducts.outputPass(m, vectors: vectors, rounds: k, into: output,
-                                      next: (activation: .relu, weights: next, result: nextInput), kernels: kernels),
+                                      next: (activation: activation, weights: next, result: nextInput), kernels: kernels),
         ])
         for row in 0..<rows {
             for c in 0..<k {
                 var plain = (0.0, 0.0), withMagnitudes = (0.0, 0.0), activated = (0.0, 0.0)
                 for j in 0..<columns {
-                    let x = Double(m[row, j]), y = Double(Activation.relu.apply(m[row, j]))
+                    let x = Double(m[row, j]), y = Double(activation.apply(m[row, j]))
                     let (v, w, a) = (vectors[c * columns + j], next.signed[c * columns + j], next.magnitude[c * columns + j])
                     plain.0 += x * v
                     plain.1 += Swift.abs(x) * Swift.abs(v)

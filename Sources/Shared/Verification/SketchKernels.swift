@@ -9,11 +9,20 @@ struct SketchKernels: Sendable, Equatable, CustomStringConvertible {
 
     /// Portable C, for any CPU.
     static let baseline = SketchKernels(level: SN_KERNELS_BASELINE)
-    /// The best version for this CPU (AVX2 + FMA where present).
+    /// The best version for this CPU (AVX-512, else AVX2 + FMA, where present).
     static let best = SketchKernels(level: sn_kernels_best_level())
 
-    /// Every version this CPU can run.
-    static var available: [SketchKernels] { best == baseline ? [baseline] : [baseline, best] }
+    /// Every version this CPU can run, baseline first.
+    static var available: [SketchKernels] {
+        [SN_KERNELS_BASELINE, SN_KERNELS_AVX2_FMA, SN_KERNELS_AVX512].filter { $0.rawValue <= best.level.rawValue }
+            .map(SketchKernels.init(level:))
+    }
 
-    var description: String { level == SN_KERNELS_AVX2_FMA ? "avx2+fma" : "baseline" }
+    var description: String {
+        switch level {
+        case SN_KERNELS_AVX512: "avx512"
+        case SN_KERNELS_AVX2_FMA: "avx2+fma"
+        default: "baseline"
+        }
+    }
 }

@@ -3,7 +3,7 @@ import CSketchKernels
 /// The verifier's matrix–vector products: float32 matrices times k float64 vectors with float64
 /// accumulation, together with the absolute-value products the residual bound needs (DESIGN §4).
 ///
-/// Every pass reads its float32 matrix once, two rows at a time, widening entries in registers: the former formulation
+/// Every pass reads its float32 matrix once, a block of rows at a time, widening entries in registers: the former formulation
 /// made float64 copies of every operand and of its absolute value per check, which cost more than the
 /// products. Rounds are taken two at a time so each loaded entry serves both vectors, and a layer's
 /// output is read once for its own check and for the next layer's (`outputPass`). The row kernels are
@@ -35,33 +35,28 @@ enum SketchProducts {
             magnitude.deallocate()
         }
 
-        /// One row's sums for rounds c₀ and c₁: (Σ signed₀, Σ magnitude₀, Σ signed₁, Σ magnitude₁).
-        typealias Four = (Double, Double, Double, Double)
-
+        /// The sums of rounds c₀ and c₁ of every row of `block`, as the kernels returned them.
         @inline(__always)
-        func store(_ rows: RowPair<Int>, _ c0: Int, _ c1: Int, _ sums: RowPair<Four>) {
-            store(rows.0, c0, c1, sums.0)
-            if rows.1 != rows.0 { store(rows.1, c0, c1, sums.1) }
-        }
-
-        @inline(__always)
-        private func store(_ row: Int, _ c0: Int, _ c1: Int, _ sums: Four) {
-            signed[c0 * self.rows + row] = sums.0
-            magnitude[c0 * self.rows + row] = sums.1
-            signed[c1 * self.rows + row] = sums.2
-            magnitude[c1 * self.rows + row] = sums.3
+        func store(_ block: Range<Int>, _ c0: Int, _ c1: Int, _ sums: sn_block_sums) {
+            for (offset, row) in block.enumerated() {
+                let four = sums[offset]
+                signed[c0 * rows + row] = four.signed0
+                magnitude[c0 * rows + row] = four.magnitude0
+                signed[c1 * rows + row] = four.signed1
+                magnitude[c1 * rows + row] = four.magnitude1
+            }
         }
     }
 
     /// W·r into `result` (and |W|·|r|), for `r` given as k × W.columns.
     static func weightPass(_ w: Matrix, vectors r: [Double], rounds k: Int, into result: Sums,
                            kernels: SketchKernels = .best) -> ParallelRows.Pass {
-        rowPass(w, rounds: k) { rows, x, next, _ in
+        rowPass(w, rounds: k) { block, x, next, _ in
             r.withUnsafeBufferPointer { r in
                 let v = r.baseAddress!, n = w.columns
                 pairs(k) { c0, c1 in
-                    result.store(rows, c0, c1, productsAndMagnitudes(
-                        x, v + c0 * n, v + c1 * n, n, prefetching: c0 == 0 ? next : .none, kernels))
+                    result.store(block, c0, c1, sn_products_and_magnitudes(
+                        kernels.level, x, v + c0 * n, v + c1 * n, n, c0 == 0 ? next : .none))
                 }
             }
         }
@@ -70,58 +65,54 @@ enum SketchProducts {
     /// A·(W·r) into `result` (and |A|·(|W|·|r|)) for the first layer's input A, given its weight pass.
     static func inputPass(_ a: Matrix, weights: Sums, rounds k: Int, into result: Sums,
                           kernels: SketchKernels = .best) -> ParallelRows.Pass {
-        rowPass(a, rounds: k) { rows, x, next, _ in
+        rowPass(a, rounds: k) { block, x, next, _ in
             let (v, m, n) = (weights.signed, weights.magnitude, a.columns)
             pairs(k) { c0, c1 in
-                result.store(rows, c0, c1, productsWithMagnitudes(
-                    x, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, rectified: false,
-                    prefetching: c0 == 0 ? next : .none, kernels))
+                result.store(block, c0, c1, sn_products_with_magnitudes(
+                    kernels.level, x, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, 0, c0 == 0 ? next : .none))
             }
         }
     }
 
     /// Ẑ·r into `result` (and |Ẑ|·|r|) for a layer's output Ẑ, and in the same pass over Ẑ, when a
     /// layer follows, σ(Ẑ)·(W'·r') and |σ(Ẑ)|·(|W'|·|r'|) into `next.result`: σ(Ẑ) is that layer's
-    /// input, rebuilt row by row in scratch rows exactly as the worker computed it (the float32
-    /// `Activation.apply`), never as a whole matrix.
+    /// input, rebuilt block by block in scratch rows exactly as the worker computed it (the float32
+    /// `Activation.apply`), never as a whole matrix. ReLU is applied by the kernels themselves, in
+    /// registers, by clearing every entry whose sign bit is set: that is `Activation.relu.apply`
+    /// exactly for every value but a NaN with a clear sign bit, and a NaN in Ẑ fails Ẑ's own check
+    /// first, so the next layer's sums are then never reported.
     static func outputPass(_ z: Matrix, vectors r: [Double], rounds k: Int, into result: Sums,
                            next: (activation: Activation, weights: Sums, result: Sums)?,
                            kernels: SketchKernels = .best) -> ParallelRows.Pass {
-        rowPass(z, rounds: k) { rows, x, prefetch, scratch in
+        rowPass(z, rounds: k) { block, x, prefetch, scratch in
             let n = z.columns
             r.withUnsafeBufferPointer { r in
                 let v = r.baseAddress!
                 pairs(k) { c0, c1 in
-                    result.store(rows, c0, c1, productsAndMagnitudes(
-                        x, v + c0 * n, v + c1 * n, n, prefetching: c0 == 0 ? prefetch : .none, kernels))
+                    result.store(block, c0, c1, sn_products_and_magnitudes(
+                        kernels.level, x, v + c0 * n, v + c1 * n, n, c0 == 0 ? prefetch : .none))
                 }
             }
             guard let next else { return }
             let (v, m) = (next.weights.signed, next.weights.magnitude)
-            if next.activation == .relu {
-                pairs(k) { c0, c1 in
-                    next.result.store(rows, c0, c1, productsWithMagnitudes(
-                        x, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, rectified: true,
-                        prefetching: .none, kernels))
+            var input = x, rectified: Int32 = 1
+            if next.activation != .relu {
+                for i in 0..<block.count {
+                    let row = scratch + i * n
+                    row.update(from: x[i], count: n)
+                    next.activation.apply(to: row, count: n)
                 }
-                return
+                input = sn_rows(first: scratch, stride: n, count: block.count)
+                rectified = 0
             }
-            scratch.0.update(from: x.0, count: n)
-            next.activation.apply(to: scratch.0, count: n)
-            scratch.1.update(from: x.1, count: n)
-            next.activation.apply(to: scratch.1, count: n)
             pairs(k) { c0, c1 in
-                next.result.store(rows, c0, c1, productsWithMagnitudes(
-                    (UnsafePointer(scratch.0), UnsafePointer(scratch.1)), v + c0 * n, v + c1 * n, m + c0 * n,
-                    m + c1 * n, n, rectified: false, prefetching: .none, kernels))
+                next.result.store(block, c0, c1, sn_products_with_magnitudes(
+                    kernels.level, input, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, rectified, .none))
             }
         }
     }
 
     // MARK: - Row scaffolding
-
-    /// Two rows of a matrix: indices and entries. For an odd row out both are that row.
-    typealias RowPair<Pointer> = (Pointer, Pointer)
 
     /// Rounds (0, 1), (2, 3), …; an odd last round is paired with itself.
     @inline(__always)
@@ -129,72 +120,66 @@ enum SketchProducts {
         for c0 in stride(from: 0, to: k, by: 2) { body(c0, Swift.min(c0 + 1, k - 1)) }
     }
 
-    /// A pass calling `body(rows, entries, next, scratch)` for every pair of rows of `matrix` (the
-    /// kernels take two rows at once; an odd last row of a range comes as a pair of itself), where
-    /// `next` is the following pair, for the kernels to prefetch. Each row range gets its own two
-    /// scratch rows of `matrix.columns` floats. With no columns every sum is empty:
-    /// the zeros the sums start with, so nothing runs.
+    /// A pass calling `body(block, rows, next, scratch)` for every block of up to `SN_BLOCK_ROWS`
+    /// consecutive rows of `matrix` (the kernels take that many rows at once; a short last block of a
+    /// range repeats its last row), where `next` is the following block of the range, for the kernels
+    /// to prefetch. Each row range gets its own scratch of `SN_BLOCK_ROWS` rows. With no columns every
+    /// sum is empty: the zeros the sums start with, so nothing runs.
     private static func rowPass(
         _ matrix: Matrix, rounds k: Int,
-        _ body: @escaping (RowPair<Int>, RowPair<UnsafePointer<Float>>, sn_prefetch_rows,
-                           RowPair<UnsafeMutablePointer<Float>>) -> Void
+        _ body: @escaping (Range<Int>, sn_rows, sn_rows, UnsafeMutablePointer<Float>) -> Void
     ) -> ParallelRows.Pass {
-        let columns = matrix.columns
+        let columns = matrix.columns, blockRows = Int(SN_BLOCK_ROWS)
         return ParallelRows.Pass(rows: columns > 0 ? matrix.rows : 0, columns: columns * k) { range in
             matrix.elements.withUnsafeBufferPointer { m in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * columns)
                 defer { scratch.deallocate() }
                 let base = m.baseAddress!
-                func row(_ index: Int) -> UnsafePointer<Float> { base + index * columns }
-                for first in stride(from: range.lowerBound, to: range.upperBound, by: 2) {
-                    let second = Swift.min(first + 1, range.upperBound - 1)
-                    // The pair after this one, fetched while this one is summed (within this range).
-                    let next = first + 2 < range.upperBound
-                        ? sn_prefetch_rows(first: row(first + 2), second: row(Swift.min(first + 3, range.upperBound - 1)))
-                        : .none
-                    body((first, second), (row(first), row(second)), next, (scratch, scratch + columns))
+                func rows(_ block: Range<Int>) -> sn_rows {
+                    sn_rows(first: base + block.lowerBound * columns, stride: columns, count: block.count)
+                }
+                for first in stride(from: range.lowerBound, to: range.upperBound, by: blockRows) {
+                    let block = first..<Swift.min(first + blockRows, range.upperBound)
+                    let following = block.upperBound..<Swift.min(block.upperBound + blockRows, range.upperBound)
+                    body(block, rows(block), following.isEmpty ? .none : rows(following), scratch)
                 }
             }
         }
     }
 
-    // MARK: - Kernels
+}
 
-    /// (Σ x·v₀, Σ |x·v₀|, Σ x·v₁, Σ |x·v₁|) over `count` float32 entries x of each row, in float64:
-    /// the passes whose bound vector is |v| itself (W·r, Ẑ·r).
-    @inline(__always)
-    private static func productsAndMagnitudes(_ x: RowPair<UnsafePointer<Float>>, _ v0: UnsafePointer<Double>,
-                                              _ v1: UnsafePointer<Double>, _ count: Int,
-                                              prefetching next: sn_prefetch_rows,
-                                              _ kernels: SketchKernels) -> RowPair<Sums.Four> {
-        let sums = sn_products_and_magnitudes(kernels.level, x.0, x.1, v0, v1, count, next)
-        return (Sums.four(sums.first), Sums.four(sums.second))
+extension sn_rows {
+    /// No rows: nothing to prefetch.
+    static let none = sn_rows(row: (nil, nil, nil, nil))
+
+    /// `count` (1 to `SN_BLOCK_ROWS`) rows `stride` floats apart from `first`, the last repeated to
+    /// fill the block.
+    init(first: UnsafePointer<Float>, stride: Int, count: Int) {
+        precondition((1...Int(SN_BLOCK_ROWS)).contains(count))
+        func row(_ i: Int) -> UnsafePointer<Float> { first + Swift.min(i, count - 1) * stride }
+        self.init(row: (row(0), row(1), row(2), row(3)))
     }
 
-    /// (Σ y·v₀, Σ |y|·a₀, Σ y·v₁, Σ |y|·a₁) over `count` float32 entries x of each row, in float64,
-    /// with y = x or, when `rectified`, y = ReLU(x): the input passes, whose bound vector |W|·|r| is
-    /// not |W·r|.
-    ///
-    /// ReLU is applied in registers by clearing every entry whose sign bit is set. That is
-    /// `Activation.relu.apply` exactly for every value but a NaN with a clear sign bit, and a NaN in Ẑ
-    /// fails Ẑ's own check first, so the next layer's sums are then never reported.
-    @inline(__always)
-    private static func productsWithMagnitudes(_ x: RowPair<UnsafePointer<Float>>, _ v0: UnsafePointer<Double>,
-                                               _ v1: UnsafePointer<Double>, _ a0: UnsafePointer<Double>,
-                                               _ a1: UnsafePointer<Double>, _ count: Int,
-                                               rectified: Bool, prefetching next: sn_prefetch_rows,
-                                               _ kernels: SketchKernels) -> RowPair<Sums.Four> {
-        let sums = sn_products_with_magnitudes(kernels.level, x.0, x.1, v0, v1, a0, a1, count, rectified ? 1 : 0, next)
-        return (Sums.four(sums.first), Sums.four(sums.second))
+    /// Row `i` of the block.
+    subscript(i: Int) -> UnsafePointer<Float> {
+        switch i {
+        case 0: row.0!
+        case 1: row.1!
+        case 2: row.2!
+        default: row.3!
+        }
     }
 }
 
-extension sn_prefetch_rows {
-    /// Nothing to prefetch.
-    static let none = sn_prefetch_rows(first: nil, second: nil)
-}
-
-private extension SketchProducts.Sums {
-    /// The C kernels' sums as a Swift tuple.
-    static func four(_ sums: sn_row_sums) -> Four { (sums.signed0, sums.magnitude0, sums.signed1, sums.magnitude1) }
+extension sn_block_sums {
+    /// The sums of row `i` of the block.
+    subscript(i: Int) -> sn_row_sums {
+        switch i {
+        case 0: row.0
+        case 1: row.1
+        case 2: row.2
+        default: row.3
+        }
+    }
 }

@@ -68,7 +68,7 @@ struct ComputeBenchmark: ParsableCommand {
         if let version = results.lazy.compactMap(\.onnxruntimeVersion).first {
             print("onnxruntime \(version), CPU execution provider, \(environment.blasThreads) intra-op threads")
         }
-        print("\nMedian of \(repeats) repeats after one warm-up, milliseconds:\n")
+        print("\nMedian of \(Self.passes) passes × \(repeats) timed calls (each block after one warm-up call), milliseconds:\n")
         print(ComputeReport.timesTable(results))
         print("\nRatios (targets judged at batch \(RatioTarget.batch)):\n")
         print(ComputeReport.ratiosTable(results))
@@ -112,7 +112,7 @@ struct ComputeBenchmark: ParsableCommand {
                     // Let OpenBLAS's spinning threads go idle so they do not compete with onnxruntime's.
                     Thread.sleep(forTimeInterval: 0.2)
                     var timings = Samples()
-                    for seconds in try bridge.time(rows: batch, warmup: 1, repeats: repeats) { timings.append(seconds) }
+                    for seconds in try bridge.time(rows: batch, warmup: 1, repeats: repeats * Self.passes) { timings.append(seconds) }
                     samples[.onnxruntime] = timings
                 } catch {
                     absentReason = "\(error)"
@@ -136,7 +136,7 @@ struct ComputeBenchmark: ParsableCommand {
 
     /// The onnxruntime script loaded with `network`, or why there is none.
     private func startONNXRuntime(_ network: Network, threads: Int) -> (ONNXRuntimeBridge?, String?) {
-        guard selected.contains(.onnxruntime) else { return (nil, "not selected (--operations)") }
+        guard selected.contains(.onnxruntime) else { return (nil, ComputeResult.notSelected) }
         do {
             return (try ONNXRuntimeBridge(network: network, threads: threads, python: python,
                                           script: onnxruntimeScript ?? Self.defaultScript), nil)

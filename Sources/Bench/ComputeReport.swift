@@ -9,7 +9,8 @@ enum ComputeReport {
         for result in results {
             rows.append([result.shape, String(result.batch)] + operations.map { operation in
                 if let seconds = result.seconds[operation] { return String(format: "%.2f", seconds * 1000) }
-                return operation == .onnxruntime ? "absent" : "—"
+                let unavailable = operation == .onnxruntime && result.onnxruntimeAbsentReason != ComputeResult.notSelected
+                return unavailable ? "absent" : "—"
             })
         }
         return render(rows)
@@ -20,7 +21,7 @@ enum ComputeReport {
         var rows = [["shape", "batch"] + RatioTarget.all.map { "\($0.title) \($0.limitText)" }]
         for result in results {
             rows.append([result.shape, String(result.batch)] + RatioTarget.all.map { target in
-                guard let ratio = target.value(result) else { return "absent" }
+                guard let ratio = target.value(result) else { return "—" }
                 let judged = result.batch == RatioTarget.batch
                 return target.format(ratio) + (judged ? (ratio <= target.limit ? " ✓" : " ✗") : "")
             })

@@ -16,6 +16,9 @@ enum ComputeOperation: String, CaseIterable, Sendable, ExpressibleByArgument, Cu
 /// The measurements of one (shape, batch) cell: median seconds per operation and the ratios that
 /// are the benchmark's actual result (absolute times are noise on a shared machine).
 struct ComputeResult: Encodable, Sendable {
+    /// The onnxruntime absence reason when `--operations` left it out.
+    static let notSelected = "not selected (--operations)"
+
     let shape: String
     let batch: Int
     let repeats: Int
@@ -40,7 +43,7 @@ struct ComputeResult: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case shape, batch, repeats, threads, seconds, ratios, targets, correctness
+        case shape, batch, passes, repeats, threads, seconds, ratios, targets, correctness
         case mallocTuned = "malloc_tuned"
         case modelBlindingSeconds = "model_blinding_seconds"
         case onnxruntimeVersion = "onnxruntime_version"
@@ -53,6 +56,7 @@ struct ComputeResult: Encodable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(shape, forKey: .shape)
         try container.encode(batch, forKey: .batch)
+        try container.encode(ComputeBenchmark.passes, forKey: .passes)
         try container.encode(repeats, forKey: .repeats)
         try container.encode(threads, forKey: .threads)
         try container.encode(mallocTuned, forKey: .mallocTuned)

@@ -4,7 +4,7 @@
 // Four rows at a time, eight columns per step: the sixteen sums (four rows x four) live in half of
 // the 32 registers, and each vector entry loaded serves four rows, half the vector traffic of the
 // AVX2 version. On Zen 4, which runs 512-bit operations as two 256-bit halves, this measured about
-// 40 % faster than AVX2 on data in cache (docs/BENCHMARKS.md).
+// a third faster than AVX2 on data in cache and a fifth from DRAM (docs/BENCHMARKS.md).
 #if defined(__x86_64__)
 #include "sketch_kernels_internal.h"
 

@@ -178,6 +178,7 @@ final class JobRunner {
                 try journal.recordDone(batch: m.batch, output: next)
             }
         case .failed, .rejected:
+            pendingBatchKeys[BatchSegment(batch: m.batch, segment: m.segment)] = nil
             logger.error("batch \(m.batch) could not be verified: \(m.reason)")
             try journal.recordFailed(batch: m.batch, reason: m.reason)
         }

@@ -3,12 +3,13 @@ import CSketchKernels
 /// The verifier's matrix–vector products: float32 matrices times k float64 vectors with float64
 /// accumulation, together with the absolute-value products the residual bound needs (DESIGN §4).
 ///
-/// Every pass reads its float32 matrix once, a block of rows at a time, widening entries in registers: the former formulation
-/// made float64 copies of every operand and of its absolute value per check, which cost more than the
-/// products. Rounds are taken two at a time so each loaded entry serves both vectors, and a layer's
-/// output is read once for its own check and for the next layer's (`outputPass`). The row kernels are
-/// C (`CSketchKernels`), in the widest version the CPU has (`SketchKernels`). The float64 sums run in
-/// a different order than `dgemm`'s, which the verifier's γ bounds allow for any order.
+/// Every pass reads its float32 matrix once, a block of rows at a time, widening entries in
+/// registers: the former formulation made float64 copies of every operand and of its absolute value
+/// per check, which cost more than the products. Rounds are taken two at a time so each loaded entry
+/// serves both vectors, and a layer's output is read once for its own check and for the next layer's
+/// (`outputPass`). The row kernels are C (`CSketchKernels`), in the widest version the CPU has
+/// (`SketchKernels`). The float64 sums run in a different order than `dgemm`'s, which the verifier's
+/// γ bounds allow for any order.
 ///
 /// Each function returns a `ParallelRows.Pass`, so that a caller can run independent passes in one
 /// parallel region; the `Sums` it writes must stay alive until then.

@@ -46,6 +46,43 @@ extension AMQPConnection {
     public func publish<Body: ContiguousBytes>(exchange: String = "", routingKey: String, body: Body,
                                                properties: AMQPMessageProperties = AMQPMessageProperties(),
                                                mandatory: Bool = false) throws {
+        let sent = try send(exchange: exchange, routingKey: routingKey, body: body, properties: properties,
+                            mandatory: mandatory)
+        if confirmsEnabled {
+            try waitForConfirm(sent)
+        } else {
+            // Nobody waits for the broker: read what it sent so far, so that refusals surface
+            // and unread frames do not pile up.
+            try keepAlive()
+        }
+    }
+
+    /// A message sent in confirm mode whose confirm has not been awaited yet.
+    public struct PendingConfirm: Sendable {
+        let sequence: UInt64
+        let target: String
+    }
+
+    /// Publishes one message in confirm mode without waiting for its confirm, so the caller can work
+    /// meanwhile; ``waitForConfirm(_:)`` then blocks until the broker acknowledges it and throws as
+    /// ``publish(exchange:routingKey:body:properties:mandatory:)`` would. Wait for each message before
+    /// publishing the next on this connection: a `basic.return` names no message, so only one may
+    /// be outstanding for a return to be attributed.
+    ///
+    /// - Precondition: ``enablePublisherConfirms()`` was called.
+    /// - Throws: ``AMQPError``.
+    public func publishAwaitingConfirm<Body: ContiguousBytes>(
+        exchange: String = "", routingKey: String, body: Body,
+        properties: AMQPMessageProperties = AMQPMessageProperties(), mandatory: Bool = false
+    ) throws -> PendingConfirm {
+        precondition(confirmsEnabled, "publishAwaitingConfirm needs enablePublisherConfirms() first")
+        return try send(exchange: exchange, routingKey: routingKey, body: body, properties: properties,
+                        mandatory: mandatory)
+    }
+
+    /// Sends one message; in confirm mode it is numbered for ``waitForConfirm(_:)``.
+    private func send<Body: ContiguousBytes>(exchange: String, routingKey: String, body: Body,
+                                             properties: AMQPMessageProperties, mandatory: Bool) throws -> PendingConfirm {
         let target = exchange.isEmpty ? "the default exchange with routing key '\(routingKey)'"
                                       : "exchange '\(exchange)' with routing key '\(routingKey)'"
         let operation = "basic.publish to \(target)"
@@ -65,19 +102,19 @@ extension AMQPConnection {
             }
         }
         try check(status: status, during: operation)
-        if confirmsEnabled {
-            publishSequence += 1
-            try waitForConfirm(of: publishSequence, state, target: target)
-        } else {
-            // Nobody waits for the broker: read what it sent so far, so that refusals surface
-            // and unread frames do not pile up.
-            try keepAlive()
-        }
+        if confirmsEnabled { publishSequence += 1 }
+        return PendingConfirm(sequence: publishSequence, target: target)
     }
 
-    /// Reads events until the broker acks or nacks message number `sequence` of this channel.
-    private func waitForConfirm(of sequence: UInt64, _ state: amqp_connection_state_t, target: String) throws {
+    /// Reads events until the broker acks or nacks `pending`'s message, within ``timeout``.
+    ///
+    /// - Throws: ``AMQPError``, as ``publish(exchange:routingKey:body:properties:mandatory:)`` does.
+    public func waitForConfirm(_ pending: PendingConfirm) throws {
+        let (sequence, target) = (pending.sequence, pending.target)
         let operation = "the wait for the broker to confirm a message to \(target)"
+        // The connection, not a channel: a channel closed meanwhile must fail the wait, not be reopened
+        // to wait for a confirm that can never come on it.
+        let state = try liveState(during: operation)
         let deadline = ContinuousClock.now + timeout
         var returned: (code: Int, text: String)?
         // Confirms of messages that timed out earlier may still arrive: they name lower tags.

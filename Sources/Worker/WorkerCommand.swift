@@ -25,8 +25,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Name recorded in the audit log (default: host-pid).")
     var id: String?
 
-    @Option(help: "Jobs the broker may deliver ahead of the one in progress.")
-    var prefetch = 1
+    @Option(help: ArgumentHelp("Unacked jobs the broker may deliver at once. With 2, the next job is computed while the previous result awaits the broker's confirm; 1 handles one job at a time (fairer spread over many workers, slower)."))
+    var prefetch = 2
 
     @Option(help: "OpenBLAS threads (0 = OpenBLAS default).")
     var threads = 0

@@ -10,7 +10,7 @@ public struct WorkerConfiguration: Sendable {
     public var modelCacheBytes: Int
     public var maxMessageBytes: Int
 
-    public init(workerID: String, amqpURL: AMQPURL, prefetch: Int = 1, modelCacheBytes: Int = 1 << 30,
+    public init(workerID: String, amqpURL: AMQPURL, prefetch: Int = 2, modelCacheBytes: Int = 1 << 30,
                 maxMessageBytes: Int = 128 << 20) {
         self.workerID = workerID
         self.amqpURL = amqpURL

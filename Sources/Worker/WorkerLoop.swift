@@ -7,6 +7,12 @@ import SecureNetsServices
 /// The worker: consume a job, fetch its model, compute the blinded segment with BLAS, publish the
 /// result with a publisher confirm, then ack the job. Stateless; start as many as you like.
 ///
+/// One result may be in flight: while the broker stores result N (a 16 MB message, about a third of
+/// the compute time), the worker already computes job N + 1, and acks job N only once result N is
+/// confirmed — so a job is still acked only after its result is safe, and a worker killed at any
+/// point leaves every unconfirmed job to be redelivered. That needs the next job delivered ahead
+/// (`--prefetch` 2, the default).
+///
 /// A job that can never be computed (malformed, wrong shapes) goes to the dead-letter queue with the
 /// reason in a header; one that fails for a passing reason (model not yet readable) is returned to the
 /// queue. Broker failures reconnect with capped exponential backoff.
@@ -41,21 +47,53 @@ public final class WorkerLoop: @unchecked Sendable {
         try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
         let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue, arguments: [:])
         logger.info("worker ready", metadata: ["queue": "\(SecureNetsTopology.jobsQueue)", "prefetch": "\(configuration.prefetch)"])
+        var inFlight: InFlightResult?
+        defer { if inFlight != nil { logger.notice("leaving an unconfirmed result; its job will be redelivered") } }
         while !stop.isRaised {
-            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
-            try handle(delivery, consumer: consumer, publisher: publisher)
+            // With a result in flight, only a job already delivered is worth starting now; otherwise
+            // settle the result first rather than hold its ack.
+            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(inFlight == nil ? 500 : 1)) else {
+                try inFlight?.settle(consumer: consumer, publisher: publisher)
+                inFlight = nil
+                continue
+            }
+            inFlight = try handle(delivery, consumer: consumer, publisher: publisher, settling: inFlight)
         }
+        try inFlight?.settle(consumer: consumer, publisher: publisher)
+        inFlight = nil
         try? consumer.cancel(consumerTag: tag)
         logger.info("worker stopping: no job in flight")
     }
 
-    func handle(_ delivery: AMQPDelivery, consumer: AMQPConnection, publisher: AMQPConnection) throws {
+    /// A published result whose confirm is awaited, and the job to ack once it comes.
+    struct InFlightResult {
+        let job: AMQPDelivery
+        let confirm: AMQPConnection.PendingConfirm
+
+        /// Waits for the result's confirm, then acks its job.
+        func settle(consumer: AMQPConnection, publisher: AMQPConnection) throws {
+            try publisher.waitForConfirm(confirm)
+            try consumer.ack(deliveryTag: job.deliveryTag)
+        }
+    }
+
+    /// Handles one job. `previous` (a result still in flight) is settled before anything else is
+    /// published or acked, so results and acks keep the jobs' order; the job's own result is returned
+    /// in flight, or nil when the job ended otherwise (dead-lettered, returned to the queue).
+    func handle(_ delivery: AMQPDelivery, consumer: AMQPConnection, publisher: AMQPConnection,
+                settling previous: InFlightResult? = nil) throws -> InFlightResult? {
+        var previous = previous
+        func settlePrevious() throws {
+            try previous?.settle(consumer: consumer, publisher: publisher)
+            previous = nil
+        }
         let job: JobMessage
         do {
             job = try JobMessage.decode(delivery.body, limits: FrameLimits(maxFrameBytes: configuration.maxMessageBytes))
         } catch {
+            try settlePrevious()
             try deadLetter(delivery, reason: "undecodable job: \(error)", consumer: consumer, publisher: publisher)
-            return
+            return nil
         }
         let context: Logger.Metadata = ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)",
                                         "segment": "\(job.manifest.segment)", "attempt": "\(job.annotations.attempt)"]
@@ -63,31 +101,38 @@ public final class WorkerLoop: @unchecked Sendable {
         do {
             model = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs)
         } catch let error as AMQPError {
+            try? settlePrevious()  // the job and result connections may well be fine
             throw error
         } catch {
             logger.error("cannot load the job's model; returning the job to the queue: \(error)", metadata: context)
+            try settlePrevious()
             try consumer.nack(deliveryTag: delivery.deliveryTag, requeue: true)
-            return
+            return nil
         }
         let layers = job.manifest.firstLayer..<(job.manifest.firstLayer + job.manifest.layerCount)
         guard layers.upperBound <= model.layers.count else {
+            try settlePrevious()
             try deadLetter(delivery, reason: "job names layers \(layers) of a \(model.layers.count)-layer model", consumer: consumer, publisher: publisher)
-            return
+            return nil
         }
         let started = Date()
         let outputs: [Matrix]
         do {
             outputs = try BlindedForward.run(input: job.input, layers: model.layers[layers], precision: job.manifest.precision)
         } catch {
+            try settlePrevious()
             try deadLetter(delivery, reason: "cannot compute job: \(error)", consumer: consumer, publisher: publisher)
-            return
+            return nil
         }
         let computeMs = Date().timeIntervalSince(started) * 1000
         let result = ResultMessage(job: job, outputs: outputs, workerID: configuration.workerID, computeMs: computeMs)
-        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.resultsRoutingKey,
-                              body: result.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
-        try consumer.ack(deliveryTag: delivery.deliveryTag)
+        let body = result.encode()
+        try settlePrevious()
+        let confirm = try publisher.publishAwaitingConfirm(
+            exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.resultsRoutingKey, body: body,
+            properties: AMQPMessageProperties(headers: [:]), mandatory: true)
         logger.debug("computed", metadata: context.merging(["compute_ms": "\(Int(computeMs))"]) { $1 })
+        return InFlightResult(job: delivery, confirm: confirm)
     }
 
     /// Parks a message that can never be processed in the dead-letter queue, with the reason.

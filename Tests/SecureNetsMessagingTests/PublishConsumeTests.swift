@@ -108,6 +108,29 @@ struct PublishConsumeTests {
         try connection.publish(exchange: "amq.direct", routingKey: Broker.uniqueName("nowhere"), body: [0])
     }
 
+    /// The worker's overlap: send, do other work (here: consume and ack on the other connection),
+    /// then wait for the confirm. The confirm is not lost meanwhile, and a return still fails the wait.
+    @Test func confirmAwaitedLaterStillConfirmsAndReportsReturns() throws {
+        let fixture = try Fixture("confirm later")
+        defer { fixture.delete() }
+        let first = try fixture.publisher.publishAwaitingConfirm(routingKey: fixture.queue, body: Array("first".utf8))
+        try fixture.consumer.consume(queue: fixture.queue)
+        #expect(try fixture.consumer.receive(1).map { String(decoding: $0.body, as: UTF8.self) } == ["first"])
+        try fixture.publisher.waitForConfirm(first)
+
+        let second = try fixture.publisher.publishAwaitingConfirm(routingKey: fixture.queue, body: Array("second".utf8))
+        try fixture.publisher.waitForConfirm(second)
+        #expect(try fixture.consumer.receive(1).map { String(decoding: $0.body, as: UTF8.self) } == ["second"])
+
+        let returned = try fixture.publisher.publishAwaitingConfirm(
+            exchange: "amq.direct", routingKey: Broker.uniqueName("nowhere"), body: [0], mandatory: true)
+        #expect { try fixture.publisher.waitForConfirm(returned) } throws: { error in
+            (error as? AMQPError)?.code == .unroutable
+        }
+        // The connection goes on: an ordinary confirmed publish still works.
+        try fixture.publisher.publish(routingKey: fixture.queue, body: [1])
+    }
+
     @Test func publishingToAMissingExchangeClosesOnlyTheChannel() throws {
         let connection = try Broker.connect("missing exchange")
         try connection.enablePublisherConfirms()

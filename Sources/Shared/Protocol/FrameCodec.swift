@@ -11,6 +11,11 @@
 public enum FrameCodec {
     public static func encode(_ frame: Frame) -> [UInt8] {
         var writer = ByteWriter()
+        // One allocation of the final size: a result is 16 MB, and growing the buffer tensor by tensor
+        // copied it several times over.
+        let tensorBytes = frame.tensors.reduce(0) { $0 + 8 + 4 * $1.elements.count }
+        writer.bytes.reserveCapacity(Frame.magic.count + 4 + 4 + frame.manifest.count + 2 + frame.signature.count
+                                     + 4 + frame.metadata.count + 4 + tensorBytes + 4 + frame.blob.count)
         writer.append(Frame.magic)
         writer.append(Frame.currentVersion)
         writer.append(frame.kind.rawValue)

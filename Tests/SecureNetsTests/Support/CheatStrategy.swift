@@ -99,10 +99,24 @@ enum CheatStrategy: String, CaseIterable, Sendable {
                 for column in 0..<z.columns { (z[a, column], z[b, column]) = (z[b, column], z[a, column]) }
             })
         case .swappedColumns:
+            // Swapping columns a and b moves row i of Ẑ·r by (Ẑᵢₐ − Ẑᵢᵦ)(rₐ − rᵦ): a round misses it
+            // when rₐ and rᵦ have the same sign and magnitudes within bound / |Ẑᵢₐ − Ẑᵢᵦ| of each
+            // other. So a swap is caught with probability, not certainty, and two columns that differ
+            // by a few roundings are an honest result's noise (the campaign once drew a pair 2.9× its
+            // bound apart and let it through in about one run in six). It therefore swaps columns that
+            // differ, in some row, by at least max(10⁻², 4·10⁻⁴·N) of the row's mean magnitude: with
+            // the exact bound near 2.4·10⁻⁷·N of that mean, that is over 1,600 bounds, and both rounds
+            // miss with probability below 10⁻⁶ per case.
             return result(altering { _, z in
                 let columns = z
+                let rowMeans = (0..<z.rows).map { row in
+                    (0..<z.columns).reduce(0.0) { $0 + Swift.abs(Double(columns[row, $1])) } / Double(z.columns)
+                }
                 guard let (a, b) = Self.differingPair(below: z.columns, using: &rng, { first, second in
-                    (0..<columns.rows).contains { columns[$0, first] != columns[$0, second] }
+                    (0..<columns.rows).contains { row in
+                        let difference = Swift.abs(Double(columns[row, first]) - Double(columns[row, second]))
+                        return difference > 0 && difference >= Swift.max(1e-2, 4e-4 * Double(z.columns)) * rowMeans[row]
+                    }
                 }) else { return }
                 for row in 0..<z.rows { (z[row, a], z[row, b]) = (z[row, b], z[row, a]) }
             })

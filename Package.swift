@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "securenets-bench",
             dependencies: [
-                "SecureNets",
+                "SecureNets", "SecureNetsServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Bench"

@@ -13,7 +13,7 @@ enum ComputeReport {
                 return unavailable ? "absent" : "—"
             })
         }
-        return render(rows)
+        return MarkdownTable.render(rows)
     }
 
     /// Ratios against plaintext, with the target and ✓/✗ on the rows the targets are judged on.
@@ -26,7 +26,7 @@ enum ComputeReport {
                 return target.format(ratio) + (judged ? (ratio <= target.limit ? " ✓" : " ✗") : "")
             })
         }
-        return render(rows)
+        return MarkdownTable.render(rows)
     }
 
     /// Model blinding (once per key epoch) and the sanity checks, one row per (shape, batch).
@@ -42,23 +42,12 @@ enum ComputeReport {
                 result.onnxruntimeMaxRelativeDifference.map { String(format: "%.1e", $0) } ?? "absent",
             ])
         }
-        return render(rows)
+        return MarkdownTable.render(rows)
     }
 
     static func json(_ results: [ComputeResult]) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(results)
-    }
-
-    /// A Markdown-compatible table with padded columns (readable in a terminal as well).
-    private static func render(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            "| " + zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
-                .joined(separator: " | ") + " |"
-        }
-        let separator = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"
-        return ([line(rows[0]), separator] + rows.dropFirst().map(line)).joined(separator: "\n")
     }
 }

@@ -87,11 +87,9 @@ struct PipelineBenchmark: ParsableCommand {
         let warmupInput = work.appendingPathComponent("warmup.npy")
         try Spawn.checked(URL(fileURLWithPath: "/usr/bin/env"),
                           [python, Self.repositoryFile("scripts/bench/make_mlp_onnx.py"), "--shape", shape.description,
-                           "--rows", String(rows), "--seed", String(seed), "--model", model.path, "--input", input.path],
-                          logDirectory: work)
+                           "--rows", String(rows), "--seed", String(seed), "--model", model.path, "--input", input.path])
         try Spawn.checked(URL(fileURLWithPath: "/usr/bin/env"),
-                          [python, "-c", "import numpy as n; x = n.load('\(input.path)'); n.save('\(warmupInput.path)', x[:\(batch)])"],
-                          logDirectory: work)
+                          [python, "-c", "import numpy as n; x = n.load('\(input.path)'); n.save('\(warmupInput.path)', x[:\(batch)])"])
 
         // Plaintext baseline: the same binary, model and rows, all cores and one core.
         var plaintext: [PlaintextResult] = []
@@ -100,8 +98,7 @@ struct PipelineBenchmark: ParsableCommand {
             for repeatIndex in 0...plaintextRepeats {
                 let result = try Spawn.run(binaries.appendingPathComponent("securenets"),
                                            ["infer", "--model", model.path, "--input", input.path, "--output",
-                                            work.appendingPathComponent("plain.npy").path, "--threads", String(threads)],
-                                           logDirectory: work)
+                                            work.appendingPathComponent("plain.npy").path, "--threads", String(threads)])
                 guard result.status == 0 else { throw BenchError("securenets infer failed: \(result.stderr)") }
                 if repeatIndex > 0 { samples.append(result.wallSeconds) }  // the first is a warm-up
             }

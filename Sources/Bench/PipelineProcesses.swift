@@ -1,4 +1,5 @@
 import Foundation
+import SecureNetsServices
 
 /// A verifier and workers as real release processes in a fresh RabbitMQ vhost and SECURENETS_HOME,
 /// each connecting as its least-privilege role user (the pipeline tests' `PipelineCluster`, for the
@@ -25,7 +26,7 @@ final class BenchCluster {
         vhost = "securenets-bench-\(suffix)"
         verifierID = "verifier-bench-\(suffix)"
         let created = try Spawn.run(URL(fileURLWithPath: PipelineBenchmark.repositoryFile("infra/local/rabbitmq")),
-                                    ["vhost-add", vhost], logDirectory: work)
+                                    ["vhost-add", vhost])
         guard created.status == 0 else {
             throw BenchError("cannot create vhost \(vhost) (is the broker up? run infra/local/up): \(created.stderr)")
         }
@@ -87,7 +88,7 @@ final class BenchCluster {
                                    ["submit", "--model", model.path, "--input", input.path, "--output", output.path,
                                     "--batch-size", String(batch), "--max-message-mb", String(maxMessageMb),
                                     "--precision", "exact", "--timeout", String(Int(timeout))],
-                                   environment: environment, logDirectory: work, timeout: timeout + 30)
+                                   environment: environment, timeout: timeout + 30)
         guard result.status == 0,
               let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else {
             throw BenchError("securenets submit failed (status \(result.status)): \(result.stdout)\n\(result.stderr)\n\(diagnostics())")
@@ -108,7 +109,7 @@ final class BenchCluster {
         verifier = nil
         if vhostCreated {
             _ = try? Spawn.run(URL(fileURLWithPath: PipelineBenchmark.repositoryFile("infra/local/rabbitmq")),
-                               ["vhost-delete", vhost], logDirectory: work)
+                               ["vhost-delete", vhost])
             vhostCreated = false
             log("deleted vhost \(vhost)")
         }
@@ -175,59 +176,16 @@ final class ServiceProcess {
     }
 }
 
-/// Short commands, spawned and reaped directly (posix_spawn + wait4) for their exit status, wall time
-/// and CPU time; Foundation's `Process` would also wait for daemons that inherited its pipes.
+/// The bench's commands, run to completion by `ChildCommand` (shared with the pipeline tests).
 enum Spawn {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        let wallSeconds: Double
-        let cpuSeconds: Double
-    }
-
     static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                    logDirectory: URL, timeout: Double = 600) throws -> Result {
-        let stem = logDirectory.appendingPathComponent("cmd-\(UUID().uuidString.prefix(8))")
-        let out = stem.appendingPathExtension("out"), err = stem.appendingPathExtension("err")
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, err.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
-
-        let start = Stopwatch.now()
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw BenchError("cannot start \(executable.path): errno \(spawned)") }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, WNOHANG, &usage) == 0 {
-            if Stopwatch.now() - start > timeout {
-                kill(pid, SIGKILL)
-                wait4(pid, &status, 0, &usage)
-                throw BenchError("\(executable.lastPathComponent) did not finish within \(Int(timeout)) s")
-            }
-            usleep(5_000)
-        }
-        let wall = Stopwatch.now() - start
-        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: exitStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", wallSeconds: wall, cpuSeconds: cpu)
+                    timeout: Double = 600) throws -> ChildCommand.Result {
+        try ChildCommand.run(executable, arguments, environment: environment, timeout: timeout)
     }
 
     /// Runs a helper and fails with its stderr if it fails.
-    static func checked(_ executable: URL, _ arguments: [String], logDirectory: URL) throws {
-        let result = try run(executable, arguments, logDirectory: logDirectory)
+    static func checked(_ executable: URL, _ arguments: [String]) throws {
+        let result = try run(executable, arguments)
         guard result.status == 0 else {
             throw BenchError("\(arguments.prefix(2).joined(separator: " ")) failed (status \(result.status)): \(result.stderr)")
         }
@@ -248,8 +206,7 @@ struct AuditSums {
             coalesce(sum(verify_ms), 0) FROM verification_audit WHERE job_id = '\(job)'
             """
         let result = try Spawn.run(URL(fileURLWithPath: "/usr/bin/env"),
-                                   ["psql", "-X", "-A", "-t", "-F", "|", BenchCluster.databaseURL, "-c", query],
-                                   logDirectory: FileManager.default.temporaryDirectory)
+                                   ["psql", "-X", "-A", "-t", "-F", "|", BenchCluster.databaseURL, "-c", query])
         let fields = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
         guard result.status == 0, fields.count == 4, let rows = Int(fields[0]), let passed = Int(fields[1]),
               let compute = Double(fields[2]), let verify = Double(fields[3]) else {

@@ -145,7 +145,7 @@ struct PipelineReport: Encodable {
                           f(result.workerCPUSeconds, 2), f(result.verifierCPUSeconds, 2),
                           "\(result.passed)/\(result.batches)"])
         }
-        lines.append(Self.render(table))
+        lines.append(MarkdownTable.render(table))
         lines.append("")
         lines.append("× plaintext: rows/s over plaintext `securenets infer` with default (all-core) BLAS threads.")
         lines.append("other = wall − producer CPU − worker compute Σ / workers − verify Σ: broker, database, queueing, idle (negative: overlap).")
@@ -164,15 +164,4 @@ struct PipelineReport: Encodable {
     }
 
     private func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-
-    /// A Markdown-compatible table with padded columns.
-    static func render(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            "| " + zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
-                .joined(separator: " | ") + " |"
-        }
-        let separator = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"
-        return ([line(rows[0]), separator] + rows.dropFirst().map(line)).joined(separator: "\n")
-    }
 }

@@ -47,8 +47,8 @@ public final class WorkerLoop: @unchecked Sendable {
         try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
         let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue, arguments: [:])
         logger.info("worker ready", metadata: ["queue": "\(SecureNetsTopology.jobsQueue)", "prefetch": "\(configuration.prefetch)"])
+        // A result whose job is not acked yet; if the session ends with one, the broker redelivers the job.
         var inFlight: InFlightResult?
-        defer { if inFlight != nil { logger.notice("leaving an unconfirmed result; its job will be redelivered") } }
         while !stop.isRaised {
             // With a result in flight, only a job already delivered is worth starting now; otherwise
             // settle the result first rather than hold its ack.

@@ -31,7 +31,9 @@ final class JobJournal {
             throw JournalError("cannot write \(recordURL.path)")
         }
         let eventsURL = directory.appendingPathComponent("events.log")
-        manager.createFile(atPath: eventsURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard manager.createFile(atPath: eventsURL.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw JournalError("cannot create \(eventsURL.path)")
+        }
         events = try FileHandle(forWritingTo: eventsURL)
         self.record = record
     }

@@ -14,18 +14,22 @@ public enum BlindedForward {
             width = layer.weights.columns
         }
         switch precision {
-        case .exact:
-            return ExactForward.run(input: input, layers: layers)
-        case .fast:
-            var activations = input
-            var outputs: [Matrix] = []
-            outputs.reserveCapacity(layers.count)
-            for (offset, layer) in layers.enumerated() {
-                let z = precision.product(activations, layer)
-                outputs.append(z)
-                if offset < layers.count - 1 { activations = layer.activation.applied(to: z) }
-            }
-            return outputs
+        case .exact: return ExactForward.run(input: input, layers: layers)
+        case .fast: return layerByLayer(input: input, layers: layers, precision: .fast)
         }
+    }
+
+    /// Each layer's product in `precision`, then its activation as the next layer's input (every
+    /// layer's but the last): the plain composition, for shapes already checked to chain.
+    static func layerByLayer(input: Matrix, layers: ArraySlice<BlindedLayer>, precision: Precision) -> [Matrix] {
+        var activations = input
+        var outputs: [Matrix] = []
+        outputs.reserveCapacity(layers.count)
+        for (offset, layer) in layers.enumerated() {
+            let z = precision.product(activations, layer)
+            outputs.append(z)
+            if offset < layers.count - 1 { activations = layer.activation.applied(to: z) }
+        }
+        return outputs
     }
 }

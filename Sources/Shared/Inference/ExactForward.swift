@@ -1,5 +1,3 @@
-import Foundation
-
 /// The worker's `exact` forward pass through a segment, with one pass over each layer's product.
 ///
 /// Layer by layer, `Precision.exact.product` followed by `Activation.applied` reads each float64
@@ -12,8 +10,10 @@ enum ExactForward {
     static func run(input: Matrix, layers: ArraySlice<BlindedLayer>) -> [Matrix] {
         let rows = input.rows
         let shapes = layers.map { (inner: $0.weights.rows, columns: $0.weights.columns) }
-        // Empty products have nothing to fuse; the composed path handles them.
-        guard rows > 0, shapes.allSatisfy({ $0.inner > 0 && $0.columns > 0 }) else { return composed(input, layers) }
+        // Empty products have nothing to fuse; the plain composition handles them.
+        guard rows > 0, shapes.allSatisfy({ $0.inner > 0 && $0.columns > 0 }) else {
+            return BlindedForward.layerByLayer(input: input, layers: layers, precision: .exact)
+        }
         let widestInput = shapes.map(\.inner).max() ?? 0, widestOutput = shapes.map(\.columns).max() ?? 0
 
         return ScratchPool.shared.withBuffer(count: rows * widestInput) { batch in
@@ -47,17 +47,5 @@ enum ExactForward {
                 return outputs
             }
         }
-    }
-
-    /// Layer by layer, as `BlindedForward` composes the products in general.
-    private static func composed(_ input: Matrix, _ layers: ArraySlice<BlindedLayer>) -> [Matrix] {
-        var activations = input
-        var outputs: [Matrix] = []
-        for (offset, layer) in layers.enumerated() {
-            let z = Precision.exact.product(activations, layer)
-            outputs.append(z)
-            if offset < layers.count - 1 { activations = layer.activation.applied(to: z) }
-        }
-        return outputs
     }
 }

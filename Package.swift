@@ -133,6 +133,14 @@ let package = Package(
             dependencies: ["SecureNets", "SecureNetsMessaging", "SecureNetsAudit", "SecureNetsServices", "SecureNetsVerifier"],
             path: "Tests/SecureNetsPipelineTests"
         ),
+        // The service loops' decisions (verifier result handling, worker job plans, producer dispatch
+        // scheduling) with in-memory doubles: no broker, no database.
+        .testTarget(
+            name: "SecureNetsDecisionTests",
+            dependencies: ["SecureNets", "SecureNetsVerifier", "SecureNetsWorker", "SecureNetsProducer", "SecureNetsServices",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SecureNetsDecisionTests"
+        ),
         .testTarget(
             name: "SecureNetsAuditTests",
             dependencies: ["SecureNetsAudit"],

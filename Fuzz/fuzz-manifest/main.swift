@@ -19,8 +19,9 @@ public func fuzzManifest(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         precondition(again == manifest, "a valid job manifest does not survive encode → decode")
     }
     // The other manifests and metadata blocks share the decoder; none may trap either.
-    _ = try? ManifestCoding.decode(JobAnnotations.self, from: bytes, what: "job metadata")
-    _ = try? ManifestCoding.decode(ResultAnnotations.self, from: bytes, what: "result metadata")
+    if let metadata = try? ManifestCoding.decode(WorkerMetadata.self, from: bytes, what: "result metadata") {
+        _ = try? metadata.validate()
+    }
     _ = try? ManifestCoding.decode(ReplyManifest.self, from: bytes, what: "reply manifest")
     _ = try? ManifestCoding.decode(ModelChunkManifest.self, from: bytes, what: "model chunk")
     return 0

@@ -4,13 +4,13 @@ import SecureNets
 import SecureNetsMessaging
 import SecureNetsServices
 
-/// The verifier: consume a result, decide (`ResultEvaluation`), append the audit row, then either
-/// forward the signed reply, or republish the batch as a new attempt, and only then ack the result.
+/// The verifier: consume a result, let `ResultHandler` decide, record and answer it, and only then ack
+/// the result. Retrying a failed batch is the producer's call (it signs every attempt), not ours.
 ///
-/// Idempotent by (job, batch, segment, attempt): a result redelivered after a crash repeats the side
-/// effect of its recorded row and adds none; any other second result for a verified attempt, or for
-/// a batch segment that already passed, is recorded as `rejected` (a replay). If the database is
-/// unreachable the result stays unacked while the verifier reconnects, so nothing is lost.
+/// Idempotent by (job, batch, segment, attempt): a result redelivered after a crash repeats the reply
+/// of its recorded row and adds none; any other second result for a verified attempt, or for a batch
+/// segment that already passed, is recorded as `rejected` (a replay). If the database is unreachable
+/// the result stays unacked while the verifier reconnects, so nothing is lost.
 public final class VerifierLoop: @unchecked Sendable {
     let configuration: VerifierConfiguration
     let logger: Logger
@@ -92,143 +92,14 @@ public final class VerifierLoop: @unchecked Sendable {
         }
     }
 
+    /// Handles one delivery through `ResultHandler`, publishing on `publisher`.
     func handle(_ delivery: AMQPDelivery, publisher: AMQPConnection) throws {
-        let started = Date()
-        let result: ResultMessage
-        do {
-            result = try ResultMessage.decode(delivery.body, limits: FrameLimits(maxFrameBytes: configuration.maxMessageBytes))
-        } catch {
-            try deadLetter(delivery, reason: "undecodable result: \(error)", publisher: publisher)
-            return
-        }
-        let m = result.manifest, attempt = result.annotations.attempt
-        let outputDigest = result.outputs.last.map(Digest.tensor) ?? ""
-        var row = NewLedgerEntry(
-            jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: attempt,
-            workerID: result.annotations.workerID, verifierID: configuration.verifierID, producerKeyFingerprint: "",
-            precision: m.precision.rawValue, modelDigest: m.modelDigest, inputDigest: m.inputSHA256,
-            outputDigest: outputDigest,
-            shapes: Self.shapes(of: result),
-            rounds: configuration.rounds, verdict: .rejected, reason: "", maxResidualRatio: 0, verifyMs: 0,
-            workerComputeMs: result.annotations.computeMs)
-        func recordRejection(_ reason: String) throws {
-            row.verdict = .rejected
-            row.reason = reason
-            row.verifyMs = Date().timeIntervalSince(started) * 1000
-            let id = try ledger.record(row)
-            logger.warning("rejected result", metadata: ["job": "\(m.jobID)", "batch": "\(m.batch)", "attempt": "\(attempt)", "row": "\(id)", "reason": "\(reason)"])
-        }
-
-        // 1. Who signed it, and is the input the signed one? Reload keys once if the signer is unknown.
-        var authentication = ResultEvaluation.authenticate(result, authorizedProducers: producers.keys)
-        if case .failure = authentication {
-            try? producers.reloadIfChanged()
-            authentication = ResultEvaluation.authenticate(result, authorizedProducers: producers.keys)
-        }
-        let producerKey: TrustedKey
-        switch authentication {
-        case .success(let key): producerKey = key
-        case .failure(let rejection):
-            try recordRejection(rejection.reason)
-            return
-        }
-        row.producerKeyFingerprint = producerKey.fingerprint
-
-        // 2. Replays and duplicates.
-        if let passed = try ledger.passedEntry(jobID: m.jobID, batch: m.batch, segment: m.segment) {
-            if delivery.redelivered, passed.attempt == attempt, passed.outputDigest == outputDigest {
-                logger.notice("redelivered result already recorded as row \(passed.id); re-sending its reply")
-                try sendReply(for: result, verdict: .passed, reason: "", rowID: passed.id, ratio: 0, publisher: publisher)
-                return
-            }
-            try recordRejection("replayed result: batch \(m.batch) segment \(m.segment) already passed (row \(passed.id))")
-            return
-        }
-        if let earlier = try ledger.entry(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: attempt) {
-            if delivery.redelivered, earlier.outputDigest == outputDigest {
-                logger.notice("redelivered result already recorded as row \(earlier.id); repeating its outcome")
-                try afterFailure(result, rowID: earlier.id, reason: "verification failed", publisher: publisher)
-                return
-            }
-            try recordRejection("duplicate result: attempt \(attempt) was already verified (row \(earlier.id))")
-            return
-        }
-        guard attempt <= configuration.maxAttempts else {
-            try recordRejection("attempt \(attempt) exceeds the maximum of \(configuration.maxAttempts)")
-            return
-        }
-
-        // 3. The model, then the check itself.
-        let model: BlindedModel
-        do {
-            model = try models.model(digest: m.modelDigest, publishedAtMs: m.modelPublishedAtMs)
-        } catch let error as AMQPError {
-            throw error
-        } catch {
-            try recordRejection("model \(m.modelDigest.prefix(12)) unavailable: \(error)")
-            return
-        }
-        let evaluation = ResultEvaluation.evaluate(result, authorizedProducers: [producerKey], model: model,
-                                                   rounds: configuration.rounds)
-        row.verdict = evaluation.verdict
-        row.reason = evaluation.reason
-        row.maxResidualRatio = evaluation.maxResidualRatio.isFinite ? evaluation.maxResidualRatio : Double.greatestFiniteMagnitude
-        row.verifyMs = Date().timeIntervalSince(started) * 1000
-        let rowID = try ledger.record(row)
-        let context: Logger.Metadata = ["job": "\(m.jobID)", "batch": "\(m.batch)", "segment": "\(m.segment)",
-                                        "attempt": "\(attempt)", "worker": "\(result.annotations.workerID)", "row": "\(rowID)"]
-        switch evaluation.verdict {
-        case .passed:
-            logger.info("passed", metadata: context.merging(["max_residual_ratio": "\(String(format: "%.3g", evaluation.maxResidualRatio))"]) { $1 })
-            try sendReply(for: result, verdict: .passed, reason: "", rowID: rowID, ratio: evaluation.maxResidualRatio, publisher: publisher)
-        case .failed:
-            logger.warning("failed: \(evaluation.reason)", metadata: context)
-            try afterFailure(result, rowID: rowID, reason: evaluation.reason, publisher: publisher)
-        case .rejected:
-            logger.warning("rejected: \(evaluation.reason)", metadata: context)
-        }
-    }
-
-    /// A failed attempt is recomputed as the next attempt; after the last one the producer is told.
-    private func afterFailure(_ result: ResultMessage, rowID: Int64, reason: String, publisher: AMQPConnection) throws {
-        let attempt = result.annotations.attempt
-        if attempt < configuration.maxAttempts {
-            let retry = JobMessage(resending: result, attempt: attempt + 1)
-            try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
-                                  body: retry.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
-            logger.info("republished batch as attempt \(attempt + 1)", metadata: ["job": "\(result.manifest.jobID)", "batch": "\(result.manifest.batch)"])
-        } else {
-            try sendReply(for: result, verdict: .failed,
-                          reason: "failed verification \(attempt) time(s); last: \(reason)", rowID: rowID, ratio: 0, publisher: publisher)
-        }
-    }
-
-    private func sendReply(for result: ResultMessage, verdict: ReplyManifest.Verdict, reason: String, rowID: Int64,
-                           ratio: Double, publisher: AMQPConnection) throws {
-        let m = result.manifest
-        let output = verdict == .passed ? result.outputs.last : nil
-        let manifest = ReplyManifest(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: result.annotations.attempt,
-                                     verdict: verdict, reason: reason, outputSHA256: output.map(Digest.tensor),
-                                     auditRowID: rowID, verifierID: configuration.verifierID,
-                                     maxResidualRatio: ratio.isFinite ? ratio : 0, rounds: configuration.rounds, precision: m.precision)
-        let reply = try ReplyMessage(manifest: manifest, output: output, signedBy: identity)
-        // Not mandatory: a reply queue that expired (job abandoned) must not block the verifier.
-        try publisher.publish(exchange: SecureNetsTopology.repliesExchange, routingKey: m.replyQueue,
-                              body: reply.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: false)
-    }
-
-    static func shapes(of result: ResultMessage) -> [String: [Int]] {
-        var shapes = ["input": [result.input.rows, result.input.columns]]
-        for (offset, output) in result.outputs.enumerated() {
-            shapes["z\(result.manifest.firstLayer + offset + 1)"] = [output.rows, output.columns]
-        }
-        return shapes
-    }
-
-    private func deadLetter(_ delivery: AMQPDelivery, reason: String, publisher: AMQPConnection) throws {
-        logger.error("dead-lettering result: \(reason)")
-        try publisher.publish(exchange: SecureNetsTopology.deadLetterExchange, routingKey: "", body: delivery.body,
-                              properties: AMQPMessageProperties(headers: [SecureNetsTopology.reasonHeader: .string(reason)]), mandatory: false)
+        let handler = ResultHandler(
+            verifierID: configuration.verifierID, rounds: configuration.rounds,
+            maxMessageBytes: configuration.maxMessageBytes, identity: identity,
+            producers: { [producers] in producers.keys }, reloadProducers: { [producers] in _ = try? producers.reloadIfChanged() },
+            ledger: ledger, models: models, outbox: BrokerOutbox(publisher: publisher), logger: logger)
+        _ = try handler.handle(body: delivery.body, redelivered: delivery.redelivered)
     }
 }
 

@@ -87,34 +87,27 @@ public final class WorkerLoop: @unchecked Sendable {
             try previous?.settle(consumer: consumer, publisher: publisher)
             previous = nil
         }
-        let job: JobMessage
+        let job: JobMessage, model: BlindedModel, layers: Range<Int>
         do {
-            job = try JobMessage.decode(delivery.body, limits: FrameLimits(maxFrameBytes: configuration.maxMessageBytes))
-        } catch {
-            try settlePrevious()
-            try deadLetter(delivery, reason: "undecodable job: \(error)", consumer: consumer, publisher: publisher)
-            return nil
-        }
-        let context: Logger.Metadata = ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)",
-                                        "segment": "\(job.manifest.segment)", "attempt": "\(job.annotations.attempt)"]
-        let model: BlindedModel
-        do {
-            model = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs)
+            switch try JobPlan.plan(body: delivery.body, maxMessageBytes: configuration.maxMessageBytes, models: models) {
+            case .compute(let planned, let plannedModel, let plannedLayers):
+                (job, model, layers) = (planned, plannedModel, plannedLayers)
+            case .deadLetter(let reason):
+                try settlePrevious()
+                try deadLetter(delivery, reason: reason, consumer: consumer, publisher: publisher)
+                return nil
+            case .requeue(let reason):
+                logger.error("returning the job to the queue", metadata: ["reason": "\(reason)"])
+                try settlePrevious()
+                try consumer.nack(deliveryTag: delivery.deliveryTag, requeue: true)
+                return nil
+            }
         } catch let error as AMQPError {
             try? settlePrevious()  // the job and result connections may well be fine
             throw error
-        } catch {
-            logger.error("cannot load the job's model; returning the job to the queue: \(error)", metadata: context)
-            try settlePrevious()
-            try consumer.nack(deliveryTag: delivery.deliveryTag, requeue: true)
-            return nil
         }
-        let layers = job.manifest.firstLayer..<(job.manifest.firstLayer + job.manifest.layerCount)
-        guard layers.upperBound <= model.layers.count else {
-            try settlePrevious()
-            try deadLetter(delivery, reason: "job names layers \(layers) of a \(model.layers.count)-layer model", consumer: consumer, publisher: publisher)
-            return nil
-        }
+        let context: Logger.Metadata = ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)",
+                                        "segment": "\(job.manifest.segment)", "attempt": "\(job.manifest.attempt)"]
         let started = Date()
         let outputs: [Matrix]
         do {

@@ -98,7 +98,7 @@ import Testing
         let manifest = decoded["manifest"] as? [String: Any] ?? [:]
         #expect(manifest["job_id"] as? String == "job-0001" && manifest["input_sha256"] as? String == job.manifest.inputSHA256)
         #expect(manifest["producer_key"] as? String == ProtocolExample.producer.publicKey.fingerprint)
-        #expect((decoded["metadata"] as? [String: Any])?["attempt"] as? Int == 1)
+        #expect(manifest["attempt"] as? Int == 1)
         #expect(decoded["signature"] as? String == ReferenceMath.hex(job.signature))
         #expect(decoded["signature_valid"] as? Bool == true, "the Python Ed25519 check disagrees: \(stdout)")
         #expect(decoded["signer_fingerprint"] as? String == ProtocolExample.producer.publicKey.fingerprint)
@@ -120,8 +120,10 @@ import Testing
         let result = ResultMessage(job: job, outputs: run.segments[0].outputs, workerID: "worker-1", computeMs: 0.5)
         let verifier = SampleJobs.identity(seed: 2)
         let reply = try ReplyMessage(manifest: ReplyManifest(jobID: "job-1", batch: 0, segment: 0, attempt: 1, verdict: .passed,
-                                                             reason: "", outputSHA256: Digest.tensor(run.segments[0].outputs[1]),
-                                                             auditRowID: 12, verifierID: "verifier-1", maxResidualRatio: 0.02,
+                                                             reason: "", manifestSHA256: job.manifestSHA256,
+                                                             outputSHA256: Digest.tensor(run.segments[0].outputs[1]),
+                                                             auditRowID: 12, verifierID: "verifier-1",
+                                                             verifierKey: verifier.publicKey.fingerprint, maxResidualRatio: 0.02,
                                                              rounds: 2, precision: .exact),
                                      output: run.segments[0].outputs[1], signedBy: verifier)
         let model = ModelCodec.encode(run.session.blindedModel)

@@ -26,8 +26,8 @@ import Testing
 
         func result(outputs: [Matrix]? = nil, input: Matrix? = nil, manifestBytes: [UInt8]? = nil) -> ResultMessage {
             ResultMessage(manifestBytes: manifestBytes ?? job.manifestBytes, signature: job.signature, manifest: job.manifest,
-                          annotations: ResultAnnotations(attempt: 1, workerID: "w", computeMs: 1),
-                          input: input ?? job.input, outputs: outputs ?? self.outputs)
+                          metadata: WorkerMetadata(workerID: "w", computeMs: 1),
+                          input: input ?? job.input, outputs: outputs ?? self.outputs, defect: nil)
         }
 
         func evaluate(_ result: ResultMessage, trusting keys: [TrustedKey] = [ResultEvaluationTests.producer.publicKey])

@@ -10,13 +10,35 @@ struct BrokerOptions: ParsableArguments {
     @Option(help: "Broker URL (default: $SECURENETS_PRODUCER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-producer).")
     var amqpURL: String?
 
-    @Option(help: "Give up waiting after this many seconds without a reply (the job stays resumable with `collect`). 0 waits forever.")
-    var timeout: Double = 0
+    @Option(help: "Give up after this many seconds in which no batch was verified or failed (the job stays resumable with `collect`). 0 waits for ever.")
+    var timeout: Double = 600
+
+    @Option(help: "Failed or rejected attempts per batch before it is reported as not verified. Dispatches that got no answer do not count.")
+    var maxAttempts = DispatchPolicy.defaultMaxFailedAttempts
+
+    @Option(help: "Seconds to wait for a reply before dispatching a batch again: the floor, and the value until replies show the real latency (then 4 × the median latency, doubling for each unanswered dispatch of the same batch).")
+    var dispatchTimeout = DispatchPolicy.defaultDeadlineFloor
+
+    @Option(help: "Batches dispatched and not yet answered at once (default: 16).")
+    var window = 16
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
     func url() throws -> AMQPURL { try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .producer)) }
+
+    func validate() throws {
+        guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be 0 or more seconds") }
+        guard maxAttempts >= 1, maxAttempts <= 1000 else { throw ValidationError("--max-attempts must be between 1 and 1000") }
+        guard dispatchTimeout >= 0.1, dispatchTimeout <= 86_400 else {
+            throw ValidationError("--dispatch-timeout must be between 0.1 and 86400 seconds")
+        }
+        guard window >= 1, window <= 100_000 else { throw ValidationError("--window must be between 1 and 100000") }
+    }
+
+    var policy: DispatchPolicy {
+        DispatchPolicy(maxFailedAttempts: maxAttempts, deadlineFloor: dispatchTimeout, window: window)
+    }
 }
 
 /// `securenets submit`: secure inference through the broker, workers and verifier.
@@ -96,7 +118,7 @@ struct SubmitCommand: ParsableCommand {
         let journal = try JobJournal(creating: record, home: ServiceEnvironment.home)
         printError("job \(record.jobID): \(record.rows) rows in \(record.batchCount) batch(es) of up to \(record.batchSize)")
         try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
-                              verifierKeys: verifierKeys, broker: broker, logger: logger)
+                              verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath, broker: broker, logger: logger)
     }
 
     private func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
@@ -113,13 +135,17 @@ struct CollectCommand: ParsableCommand {
     @Argument(help: "The job id printed by `submit`.")
     var jobID: String
 
+    @Option(help: "The verifier's public key file, if not the one the job was submitted with.")
+    var verifierKey: String?
+
     @OptionGroup var broker: BrokerOptions
 
     func run() throws {
         ServiceEnvironment.bootstrapLogging(level: broker.logLevel ?? "warning")
         let logger = Logger(label: "securenets.producer")
         let journal = try JobJournal(opening: jobID, home: ServiceEnvironment.home)
-        let record = journal.record
+        var record = journal.record
+        if let verifierKey { record.verifierKeyPath = URL(fileURLWithPath: verifierKey).standardizedFileURL.path }
         guard try FileFingerprint.sha256(of: record.modelPath) == record.modelFileSHA256 else {
             throw ValidationError("\(record.modelPath) changed since job \(jobID) was submitted")
         }
@@ -132,21 +158,28 @@ struct CollectCommand: ParsableCommand {
         let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: record.verifierKeyPath))
         printError("job \(jobID): \(journal.done.count) of \(record.batchCount) batch(es) already verified")
         try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
-                              verifierKeys: verifierKeys, broker: broker, logger: logger)
+                              verifierKeys: verifierKeys, verifierKeyPath: record.verifierKeyPath, broker: broker, logger: logger)
     }
 }
 
 /// Runs a job to the end and writes its outputs and summary: shared by `submit` and `collect`.
 enum JobCompletion {
     static func run(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity,
-                    verifierKeys: [TrustedKey], broker: BrokerOptions, logger: Logger) throws {
+                    verifierKeys: [TrustedKey], verifierKeyPath: String, broker: BrokerOptions, logger: Logger) throws {
         let record = journal.record
         let started = Date()
         let runner = JobRunner(journal: journal, network: network, input: input, identity: identity,
-                               verifierKeys: verifierKeys, amqpURL: try broker.url(), logger: logger,
-                               progress: ProgressReporter(rowsPerBatch: record.batchSize),
-                               timeout: broker.timeout > 0 ? broker.timeout : nil)
-        let failed = try runner.run()
+                               verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath,
+                               amqpURL: try broker.url(), logger: logger,
+                               progress: ProgressReporter(rowsPerBatch: record.batchSize), policy: broker.policy,
+                               progressTimeout: broker.timeout > 0 ? broker.timeout : nil)
+        let failed: [Int: String]
+        do {
+            failed = try runner.run()
+        } catch let stopped as JobStopped {
+            printError("securenets: job \(record.jobID) stopped: \(stopped)")
+            throw ExitCode(3)
+        }
         var parts: [Matrix] = []
         for batch in 0..<record.batchCount {
             if journal.done.contains(batch) {

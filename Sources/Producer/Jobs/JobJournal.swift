@@ -3,12 +3,17 @@ import SecureNets
 
 /// The producer's local, append-only record of a job, in `$SECURENETS_HOME/jobs/<job-id>/`:
 /// `job.json` (the `JobRecord`), `events.log` (one line per step, synced before the step's message is
-/// acked) and `batch-<n>.npy` (verified outputs). Owner-only permissions: it holds the job's secret.
+/// acked), `segment-<n>-<s>.npy` (the unblinded input of segment s > 0 of batch n, so that a resumed
+/// job can dispatch it again) and `batch-<n>.npy` (verified outputs). Owner-only permissions: it holds
+/// the job's secret and plaintext activations.
 final class JobJournal {
     let directory: URL
     private(set) var record: JobRecord
     private(set) var modelPublishedAtMs: Int64?
-    private(set) var published: [Int: Int] = [:]  // batch → highest segment published
+    /// Every dispatch journaled, in order.
+    private(set) var dispatches: [JournaledDispatch] = []
+    /// Failed or rejected attempts counted against a batch segment's budget.
+    private(set) var countedFailures: [JournaledFailure] = []
     private(set) var done: Set<Int> = []
     private(set) var failed: [Int: String] = [:]
     private var events: FileHandle
@@ -54,14 +59,20 @@ final class JobJournal {
         let text = (try? String(contentsOf: eventsURL, encoding: .utf8)) ?? ""
         events = try FileHandle(forWritingTo: eventsURL)
         events.seekToEndOfFile()
-        for line in text.split(separator: "\n") { apply(line.split(separator: " ", maxSplits: 2).map(String.init)) }
+        for line in text.split(separator: "\n") { apply(JobJournal.fields(of: line)) }
     }
 
     private func apply(_ fields: [String]) {
         switch (fields.first, fields.count) {
         case ("model", 2): modelPublishedAtMs = Int64(fields[1])
-        case ("published", 3):
-            if let batch = Int(fields[1]), let segment = Int(fields[2]) { published[batch] = max(published[batch] ?? -1, segment) }
+        case ("dispatched", 5):
+            if let batch = Int(fields[1]), let segment = Int(fields[2]), let attempt = Int(fields[3]) {
+                dispatches.append(JournaledDispatch(batch: batch, segment: segment, attempt: attempt, manifestSHA256: fields[4]))
+            }
+        case ("counted", 5):
+            if let batch = Int(fields[1]), let segment = Int(fields[2]), let attempt = Int(fields[3]) {
+                countedFailures.append(JournaledFailure(batch: batch, segment: segment, attempt: attempt, reason: fields[4]))
+            }
         case ("done", 2): if let batch = Int(fields[1]) { done.insert(batch) }
         case ("failed", 3): if let batch = Int(fields[1]) { failed[batch] = fields[2] }
         default: break  // a torn last line from a crash: the step it describes is redone
@@ -71,13 +82,44 @@ final class JobJournal {
     private func append(_ line: String) throws {
         events.write(Data((line + "\n").utf8))
         try events.synchronize()
-        apply(line.split(separator: " ", maxSplits: 2).map(String.init))
+        apply(JobJournal.fields(of: Substring(line)))
+    }
+
+    /// A line's fields: the event name, then its fixed fields; the last field of `failed` and `counted`
+    /// (a reason) may hold spaces.
+    static func fields(of line: Substring) -> [String] {
+        let name = line.prefix(while: { $0 != " " })
+        let fixed = ["failed": 2, "counted": 4][String(name)] ?? Int.max
+        return line.split(separator: " ", maxSplits: fixed, omittingEmptySubsequences: false).map(String.init)
     }
 
     func recordModelPublished(atMs time: Int64) throws { try append("model \(time)") }
-    func recordPublished(batch: Int, segment: Int) throws { try append("published \(batch) \(segment)") }
+    func recordDispatched(batch: Int, segment: Int, attempt: Int, manifestSHA256: String) throws {
+        try append("dispatched \(batch) \(segment) \(attempt) \(manifestSHA256)")
+    }
+    func recordCountedFailure(batch: Int, segment: Int, attempt: Int, reason: String) throws {
+        try append("counted \(batch) \(segment) \(attempt) \(JobJournal.oneLine(reason))")
+    }
     func recordFailed(batch: Int, reason: String) throws {
-        try append("failed \(batch) \(reason.replacingOccurrences(of: "\n", with: " "))")
+        try append("failed \(batch) \(JobJournal.oneLine(reason))")
+    }
+
+    /// Stores the unblinded input of `segment` (> 0) of `batch` before that segment is dispatched.
+    func recordSegmentInput(batch: Int, segment: Int, input: Matrix) throws {
+        try DataFile.write(input, to: segmentInputURL(batch: batch, segment: segment))
+    }
+
+    func segmentInput(batch: Int, segment: Int) throws -> Matrix {
+        try DataFile.readMatrix(at: segmentInputURL(batch: batch, segment: segment))
+    }
+
+    private func segmentInputURL(batch: Int, segment: Int) -> URL {
+        directory.appendingPathComponent("segment-\(batch)-\(segment).npy")
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        return flat.isEmpty ? "-" : flat
     }
 
     func recordDone(batch: Int, output: Matrix) throws {
@@ -90,6 +132,22 @@ final class JobJournal {
     private func outputURL(batch: Int) -> URL { directory.appendingPathComponent("batch-\(batch).npy") }
 
     var isComplete: Bool { done.count + failed.count >= record.batchCount }
+}
+
+/// A dispatch as journaled: which attempt of which batch segment, under which signed manifest.
+struct JournaledDispatch: Equatable {
+    let batch: Int
+    let segment: Int
+    let attempt: Int
+    let manifestSHA256: String
+}
+
+/// A failed or rejected attempt counted against the batch segment's budget.
+struct JournaledFailure: Equatable {
+    let batch: Int
+    let segment: Int
+    let attempt: Int
+    let reason: String
 }
 
 struct JournalError: Error, CustomStringConvertible {

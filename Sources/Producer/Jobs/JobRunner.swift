@@ -4,9 +4,13 @@ import SecureNets
 import SecureNetsMessaging
 import SecureNetsServices
 
-/// Drives one job to completion through the broker: publishes the blinded model once and every batch
-/// segment not yet published, unblinds each verified reply, re-blinds the next segment, and records
-/// every step in the journal before acking the reply that caused it. `submit` and `collect` both run it.
+/// Drives one job to its end through the broker: publishes the blinded model once, dispatches batch
+/// segments as `DispatchScheduler` says (a window of batches at a time, overdue or failed attempts
+/// again as new signed attempts), unblinds each verified reply, re-blinds the next segment, and journals
+/// every step before acking the reply that caused it. `submit` and `collect` both run it.
+///
+/// A job always ends: every batch verified, or failed with its reason, or — when nothing has progressed
+/// for `progressTimeout` — a `JobStalled` error that names what is pending and how to resume.
 final class JobRunner {
     let journal: JobJournal
     let network: Network
@@ -14,13 +18,20 @@ final class JobRunner {
     let session: BlindingSession
     let identity: SigningIdentity
     let verifierKeys: [TrustedKey]
+    let verifierKeyPath: String
     let amqpURL: AMQPURL
     let logger: Logger
     let progress: ProgressReporter
-    let timeout: TimeInterval?
-    /// Batch keys of published segments awaiting their reply, so a reply is unblinded without deriving
-    /// its key again (16 bytes per row). After a restart the cache is empty and keys are re-derived
-    /// from the journaled seed, which gives the same keys.
+    /// Give up after this long without a batch verified or failed; nil waits for ever.
+    let progressTimeout: TimeInterval?
+    private var scheduler: DispatchScheduler
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
+    private var lastProgress: TimeInterval = 0
+    private var consumers = ConsumerCounts()
+    private var untrustedVerifier: String?
+    /// Batch keys of dispatched segments awaiting their reply, so a reply is unblinded without deriving
+    /// its key again (16 bytes per row). After a restart keys are re-derived from the journaled seed.
     private var pendingBatchKeys: [BatchSegment: MonomialMatrix] = [:]
 
     private struct BatchSegment: Hashable {
@@ -29,49 +40,76 @@ final class JobRunner {
     }
 
     init(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity, verifierKeys: [TrustedKey],
-         amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter, timeout: TimeInterval?) {
+         verifierKeyPath: String, amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter,
+         policy: DispatchPolicy, progressTimeout: TimeInterval?) {
         self.journal = journal
         self.network = network
         self.input = input
         self.identity = identity
         self.verifierKeys = verifierKeys
+        self.verifierKeyPath = verifierKeyPath
         self.amqpURL = amqpURL
         self.logger = logger
         self.progress = progress
-        self.timeout = timeout
+        self.progressTimeout = progressTimeout
         var modelRNG = KeyStream(seed: journal.record.seedBytes, label: "model keys")
         let plan = SegmentPlan(network: network, mode: journal.record.mode)
         session = BlindingSession(network: network, plan: plan,
                                   keys: ModelKeys.generate(for: network, plan: plan, using: &modelRNG))
+        started = clock.now
+        scheduler = DispatchScheduler(batchCount: journal.record.batchCount, policy: policy)
+        restoreFromJournal()
     }
+
+    /// Replies carry one output tensor; this bounds what the consumer buffers.
+    static let maxBodyBytes = 128 << 20
 
     var jobID: String { journal.record.jobID }
     var replyQueue: String { SecureNetsTopology.replyQueue(forJob: jobID) }
+    private var now: TimeInterval { (clock.now - started).timeInterval }
 
-    /// Runs until every batch is verified or finally failed. Returns the failed batches.
+    private func restoreFromJournal() {
+        for batch in journal.done { scheduler.restoreFinished(batch: batch, failed: false) }
+        for batch in journal.failed.keys { scheduler.restoreFinished(batch: batch, failed: true) }
+        for dispatch in journal.dispatches {
+            scheduler.restoreDispatch(batch: dispatch.batch, segment: dispatch.segment, attempt: dispatch.attempt,
+                                      manifestSHA256: dispatch.manifestSHA256, now: 0)
+        }
+        for failure in journal.countedFailures {
+            scheduler.restoreCountedFailure(batch: failure.batch, segment: failure.segment, attempt: failure.attempt,
+                                            reason: failure.reason)
+        }
+    }
+
+    /// Runs until every batch is verified or failed for good, and returns the failed batches.
     ///
     /// A lost broker connection is retried with capped exponential backoff: every step is journaled,
     /// published messages are persisted by the broker before their confirm, and an unacked reply is
-    /// redelivered, so resuming is always safe.
+    /// redelivered, so resuming is always safe. Errors that waiting cannot fix are thrown at once.
     func run() throws -> [Int: String] {
         var failures = 0
+        let policy = RetryPolicy(maximumDelay: .seconds(15))
         while true {
             do {
                 return try runConnected()
-            } catch let error as AMQPError {
+            } catch let error as AMQPError where error.isTransient {
                 failures += 1
-                guard failures <= 30 else { throw error }
-                let delay = min(15, 0.5 * pow(2, Double(min(failures, 5)))) * Double.random(in: 0.8...1.2)
-                logger.warning("broker connection lost, reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
-                Thread.sleep(forTimeInterval: delay)
+                if let progressTimeout, now - lastProgress > progressTimeout { throw stalled(because: "\(error)") }
+                let delay = policy.delay(beforeRetry: failures)
+                logger.warning("broker connection lost, reconnecting", metadata: [
+                    "delay_s": "\(String(format: "%.1f", delay.timeInterval))", "attempt": "\(failures)", "error": "\(error)"])
+                progress.update(status(warning: "broker unreachable, reconnecting (\(error.code))"))
+                Thread.sleep(forTimeInterval: delay.timeInterval)
             }
         }
     }
 
     private func runConnected() throws -> [Int: String] {
-        let consumer = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) consume", maxBodyBytes: 128 << 20, logger: logger)
+        let consumer = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) consume",
+                                          maxBodyBytes: JobRunner.maxBodyBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) publish", maxBodyBytes: 128 << 20, logger: logger)
+        let publisher = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) publish",
+                                           maxBodyBytes: JobRunner.maxBodyBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)
         try SecureNetsTopology.declareReplyQueue(forJob: jobID, on: publisher)
@@ -90,28 +128,20 @@ final class JobRunner {
         }
         let context = PublishContext(modelDigest: modelDigest, publishedAtMs: journal.modelPublishedAtMs!)
 
-        for batch in 0..<journal.record.batchCount
-        where !journal.done.contains(batch) && journal.failed[batch] == nil && journal.published[batch] == nil {
-            let rows = input.selectingRows(journal.record.rows(ofBatch: batch))
-            try publishSegment(batch: batch, segment: 0, activations: rows, context: context, publisher: publisher)
-        }
-        progress.update(done: journal.done.count, failed: journal.failed.count, total: journal.record.batchCount)
-
         try consumer.setPrefetch(count: 16)
         _ = try consumer.consume(queue: replyQueue, arguments: [:])
-        var lastProgress = Date()
-        while !journal.isComplete {
-            guard let delivery = try consumer.nextDelivery(timeout: .seconds(1)) else {
-                if let timeout, Date().timeIntervalSince(lastProgress) > timeout {
-                    throw JournalError("no reply for \(Int(timeout)) s; \(journal.record.batchCount - journal.done.count - journal.failed.count) batch(es) pending. Finish later with: securenets collect \(jobID)")
-                }
-                continue
-            }
-            lastProgress = Date()
+        lastProgress = now
+        while !scheduler.isComplete {
+            for action in scheduler.actions(now: now) { try perform(action, context: context, publisher: publisher) }
+            consumers.refreshIfDue(at: now, on: publisher)
+            progress.update(status(warning: waitingReason()))
+            if let progressTimeout, now - lastProgress > progressTimeout { throw stalled(because: waitingReason()) }
+            let wait = min(1, max(0.01, (scheduler.nextDeadline ?? .infinity) - now))
+            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(Int64(wait * 1000))) else { continue }
             try handle(delivery.body, context: context, publisher: publisher)
             try consumer.ack(deliveryTag: delivery.deliveryTag)
-            progress.update(done: journal.done.count, failed: journal.failed.count, total: journal.record.batchCount)
         }
+        progress.update(status(warning: nil))
         progress.finish()
         return journal.failed
     }
@@ -121,27 +151,48 @@ final class JobRunner {
         let publishedAtMs: Int64
     }
 
+    private func perform(_ action: DispatchScheduler.Action, context: PublishContext, publisher: AMQPConnection) throws {
+        switch action {
+        case .dispatch(let batch, let segment, let attempt, let cause):
+            let activations = segment == 0 ? input.selectingRows(journal.record.rows(ofBatch: batch))
+                                           : try journal.segmentInput(batch: batch, segment: segment)
+            try dispatch(batch: batch, segment: segment, attempt: attempt, activations: activations, context: context,
+                         publisher: publisher)
+            if cause != .first {
+                logger.notice("dispatched batch again", metadata: ["batch": "\(batch)", "segment": "\(segment)", "attempt": "\(attempt)",
+                                                                    "because": "\(cause == .overdue ? "no reply before the deadline" : "the last attempt failed")"])
+            }
+        case .fail(let batch, let reason):
+            pendingBatchKeys = pendingBatchKeys.filter { $0.key.batch != batch }
+            logger.error("batch could not be verified", metadata: ["batch": "\(batch)", "reason": "\(reason)"])
+            try journal.recordFailed(batch: batch, reason: reason)
+            lastProgress = now
+        }
+    }
+
     private func batchKeyStream(batch: Int, segment: Int) -> KeyStream {
         KeyStream(seed: journal.record.seedBytes, label: "batch \(batch) segment \(segment)")
     }
 
-    /// Blinds and publishes one batch segment (attempt 1). Deterministic: publishing it again after a
-    /// crash produces the same bytes, so duplicates are harmless.
-    private func publishSegment(batch: Int, segment: Int, activations: Matrix, context: PublishContext,
-                                publisher: AMQPConnection) throws {
+    /// Blinds and publishes one attempt of one batch segment. The blinded input is the same for every
+    /// attempt (the key derives from the journaled seed), so attempts differ only in their signed
+    /// `attempt`.
+    private func dispatch(batch: Int, segment: Int, attempt: Int, activations: Matrix, context: PublishContext,
+                          publisher: AMQPConnection) throws {
         var rng = batchKeyStream(batch: batch, segment: segment)
         let (blinded, batchKey) = try session.blindInput(activations, segment: segment, using: &rng)
         let layers = session.plan.segments[segment]
         let manifest = JobManifest(
-            jobID: jobID, batch: batch, segment: segment, segmentCount: session.plan.segments.count,
+            jobID: jobID, batch: batch, segment: segment, attempt: attempt, segmentCount: session.plan.segments.count,
             firstLayer: layers.lowerBound, layerCount: layers.count, modelDigest: context.modelDigest,
             modelPublishedAtMs: context.publishedAtMs, precision: journal.record.precision, rows: blinded.rows,
             inputColumns: blinded.columns, inputSHA256: Digest.tensor(blinded), replyQueue: replyQueue,
-            producerKey: identity.publicKey.fingerprint, issuedAtMs: 0)
-        let job = try JobMessage(manifest: manifest, attempt: 1, input: blinded, signedBy: identity)
+            producerKey: identity.publicKey.fingerprint, issuedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+        let job = try JobMessage(manifest: manifest, input: blinded, signedBy: identity)
         try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
                               body: job.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
-        try journal.recordPublished(batch: batch, segment: segment)
+        try journal.recordDispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256)
+        scheduler.dispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256, now: now)
         pendingBatchKeys[BatchSegment(batch: batch, segment: segment)] = batchKey
     }
 
@@ -149,38 +200,120 @@ final class JobRunner {
         let reply: ReplyMessage
         do {
             reply = try ReplyMessage.decode(body, trusting: verifierKeys)
+        } catch let untrusted as UntrustedReply {
+            noteUntrustedVerifier(untrusted.manifest)
+            return
         } catch {
-            logger.warning("ignoring a reply that is not a valid signed verifier reply: \(error)")
+            logger.warning("ignoring a reply that is not a valid signed verifier reply", metadata: ["error": "\(error)"])
             return
         }
         let m = reply.manifest
-        guard m.jobID == jobID, m.batch >= 0, m.batch < journal.record.batchCount,
-              m.segment >= 0, m.segment < session.plan.segments.count else {
-            logger.warning("ignoring a reply for another job or batch", metadata: ["job": "\(m.jobID)", "batch": "\(m.batch)"])
+        guard m.jobID == jobID else {
+            logger.warning("ignoring a reply for another job", metadata: ["job": "\(m.jobID)"])
             return
         }
-        guard !journal.done.contains(m.batch), journal.failed[m.batch] == nil,
-              m.segment == journal.published[m.batch] else {
-            logger.debug("ignoring a duplicate reply", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)"])
-            return
-        }
-        switch m.verdict {
-        case .passed:
+        let effect = scheduler.reply(batch: m.batch, segment: m.segment, attempt: m.attempt, manifestSHA256: m.manifestSHA256,
+                                     passed: m.verdict == .passed, reason: "\(m.verdict.rawValue): \(m.reason)", now: now)
+        switch effect {
+        case .apply:
             guard let output = reply.output else { return }
             let batchKey = pendingBatchKeys.removeValue(forKey: BatchSegment(batch: m.batch, segment: m.segment)) ?? {
                 var rng = batchKeyStream(batch: m.batch, segment: m.segment)
                 return session.batchKey(rows: journal.record.rows(ofBatch: m.batch).count, segment: m.segment, using: &rng)
             }()
             let next = try session.finishSegment(output, segment: m.segment, batchKey: batchKey)
+            lastProgress = now
             if m.segment + 1 < session.plan.segments.count {
-                try publishSegment(batch: m.batch, segment: m.segment + 1, activations: next, context: context, publisher: publisher)
+                try journal.recordSegmentInput(batch: m.batch, segment: m.segment + 1, input: next)
+                if let action = scheduler.segmentFinished(batch: m.batch, nextSegment: m.segment + 1) {
+                    try perform(action, context: context, publisher: publisher)
+                }
             } else {
                 try journal.recordDone(batch: m.batch, output: next)
+                _ = scheduler.segmentFinished(batch: m.batch, nextSegment: nil)
             }
-        case .failed, .rejected:
-            pendingBatchKeys[BatchSegment(batch: m.batch, segment: m.segment)] = nil
-            logger.error("batch \(m.batch) could not be verified: \(m.reason)")
-            try journal.recordFailed(batch: m.batch, reason: m.reason)
+        case .counted(let failures):
+            logger.warning("attempt not verified", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)", "attempt": "\(m.attempt)",
+                                                              "verdict": "\(m.verdict.rawValue)", "reason": "\(m.reason)", "failed_attempts": "\(failures)"])
+            try journal.recordCountedFailure(batch: m.batch, segment: m.segment, attempt: m.attempt, reason: "\(m.verdict.rawValue): \(m.reason)")
+            if m.cause == ReplyManifest.Cause.unauthorizedProducer { throw unauthorizedProducer(verifierID: m.verifierID) }
+        case .late(let why):
+            logger.info("ignoring a late or duplicate reply", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)",
+                                                                        "attempt": "\(m.attempt)", "verdict": "\(m.verdict.rawValue)", "why": "\(why)"])
         }
+    }
+
+    // MARK: Telling the user what is wrong
+
+    private func status(warning: String?) -> JobProgress {
+        JobProgress(done: scheduler.doneCount, failed: scheduler.failedCount, total: scheduler.batchCount,
+                    pending: scheduler.inFlight, redispatched: scheduler.redispatchedCount, warning: warning)
+    }
+
+    private func waitingReason() -> String? {
+        if let untrustedVerifier { return untrustedVerifier }
+        if consumers.jobs == 0 { return "no worker is consuming \(SecureNetsTopology.jobsQueue)" }
+        if consumers.results == 0 { return "no verifier is consuming \(SecureNetsTopology.resultsQueue)" }
+        return nil
+    }
+
+    private func noteUntrustedVerifier(_ manifest: ReplyManifest) {
+        let message = "replies are signed by verifier '\(manifest.verifierID)' (key \(manifest.verifierKey.prefix(16))), which \(verifierKeyPath) does not hold"
+        if untrustedVerifier == nil {
+            FileHandle.standardError.write(Data("""
+                securenets: \(message).
+                  If you trust that verifier, pass its public key file (verifier.key.pub on its machine) with
+                  --verifier-key, then finish this job with: securenets collect \(jobID) --verifier-key FILE
+
+                """.utf8))
+        }
+        untrustedVerifier = message
+    }
+
+    private func unauthorizedProducer(verifierID: String) -> Error {
+        JobStopped("""
+            the verifier '\(verifierID)' does not accept this producer's key (\(identity.publicKey.fingerprint.prefix(16))).
+              Add this line to the verifier's authorized-keys file (securenets-verifier serve --authorized-keys FILE;
+              default $SECURENETS_HOME/keys/authorized_producers on the verifier's machine):
+                \(identity.publicKey.authorizedKeyLine)
+              The verifier reloads the file by itself. Then finish the job with: securenets collect \(jobID)
+            """)
+    }
+
+    private func stalled(because reason: String?) -> Error {
+        let pending = scheduler.batchCount - scheduler.doneCount - scheduler.failedCount
+        var text = "no batch verified or failed for \(Int(progressTimeout ?? 0)) s; \(pending) batch(es) pending"
+        if let reason { text += " (\(reason))" }
+        text += ". Finish later with: securenets collect \(jobID)"
+        return JobStopped(text)
+    }
+}
+
+/// The job stopped before its end for a reason the user must act on; it stays resumable with `collect`.
+struct JobStopped: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// How many consumers the jobs and results queues have, polled every few seconds so the producer can
+/// say that nobody is there to work or to verify.
+struct ConsumerCounts {
+    var jobs: Int?
+    var results: Int?
+    private var checkedAt: TimeInterval = -.infinity
+
+    mutating func refreshIfDue(at now: TimeInterval, on connection: AMQPConnection, every interval: TimeInterval = 5) {
+        guard now - checkedAt >= interval else { return }
+        checkedAt = now
+        jobs = try? connection.declareQueuePassive(SecureNetsTopology.jobsQueue).consumerCount
+        results = try? connection.declareQueuePassive(SecureNetsTopology.resultsQueue).consumerCount
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as `TimeInterval`.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) * 1e-18
     }
 }

@@ -3,10 +3,13 @@
 /// The verifier trusts nothing about a job that is not in here: the model, the layers, the precision,
 /// the input's digest and where the reply goes. Workers copy it into their result unchanged.
 public struct JobManifest: Sendable, Equatable, Codable {
-    public var protocolVersion: Int = 1
+    public var protocolVersion: Int = JobManifest.currentProtocol
     public var jobID: String
     public var batch: Int
     public var segment: Int
+    /// Which dispatch of this batch segment this is, from 1. Chosen and signed by the producer, so no
+    /// worker can make a first delivery look like a last one, or a retry look like a first try.
+    public var attempt: Int
     public var segmentCount: Int
     public var firstLayer: Int
     public var layerCount: Int
@@ -23,19 +26,20 @@ public struct JobManifest: Sendable, Equatable, Codable {
     public var issuedAtMs: Int64
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", jobID = "job_id", batch, segment, segmentCount = "segment_count"
+        case protocolVersion = "protocol", jobID = "job_id", batch, segment, attempt, segmentCount = "segment_count"
         case firstLayer = "first_layer", layerCount = "layer_count", modelDigest = "model_digest"
         case modelPublishedAtMs = "model_published_at_ms", precision, rows, inputColumns = "input_columns"
         case inputSHA256 = "input_sha256", replyQueue = "reply_queue", producerKey = "producer_key"
         case issuedAtMs = "issued_at_ms"
     }
 
-    public init(jobID: String, batch: Int, segment: Int, segmentCount: Int, firstLayer: Int, layerCount: Int,
-                modelDigest: String, modelPublishedAtMs: Int64, precision: Precision, rows: Int, inputColumns: Int,
-                inputSHA256: String, replyQueue: String, producerKey: String, issuedAtMs: Int64) {
+    public init(jobID: String, batch: Int, segment: Int, attempt: Int = 1, segmentCount: Int, firstLayer: Int,
+                layerCount: Int, modelDigest: String, modelPublishedAtMs: Int64, precision: Precision, rows: Int,
+                inputColumns: Int, inputSHA256: String, replyQueue: String, producerKey: String, issuedAtMs: Int64) {
         self.jobID = jobID
         self.batch = batch
         self.segment = segment
+        self.attempt = attempt
         self.segmentCount = segmentCount
         self.firstLayer = firstLayer
         self.layerCount = layerCount
@@ -56,9 +60,21 @@ public struct JobManifest: Sendable, Equatable, Codable {
     /// be computed without overflowing `Int`.
     public static let maxLayers = 1 << 16
 
+    /// The protocol version this code speaks: 2 signs the attempt in the manifest (version 1 carried it
+    /// unsigned, in the worker-controlled metadata).
+    public static let currentProtocol = 2
+
+    /// The highest attempt a manifest may name: far above any retry budget, low enough for any counter.
+    public static let maxAttempt = 1 << 20
+
     /// Checks the fields a relay cannot fix: ranges and formats. Throws `ManifestError`.
     public func validate() throws {
-        guard protocolVersion == 1 else { throw ManifestError.invalid("protocol \(protocolVersion) is not supported") }
+        guard protocolVersion == JobManifest.currentProtocol else {
+            throw ManifestError.invalid("protocol \(protocolVersion) is not supported (this side speaks \(JobManifest.currentProtocol))")
+        }
+        guard attempt >= 1, attempt <= JobManifest.maxAttempt else {
+            throw ManifestError.invalid("attempt \(attempt) is outside 1...\(JobManifest.maxAttempt)")
+        }
         guard JobManifest.isSafeName(jobID) else { throw ManifestError.invalid("job_id '\(jobID)' is not a safe name") }
         guard batch >= 0, segment >= 0, segment < segmentCount, firstLayer >= 0, layerCount >= 1, rows >= 1,
               inputColumns >= 2 else {
@@ -83,27 +99,6 @@ public struct JobManifest: Sendable, Equatable, Codable {
     }
 }
 
-/// Unsigned data in a job frame: set by the producer (attempt 1) and by the verifier when it retries.
-public struct JobAnnotations: Sendable, Equatable, Codable {
-    public var attempt: Int
-
-    public init(attempt: Int) { self.attempt = attempt }
-}
-
-/// Unsigned data a worker adds to its result.
-public struct ResultAnnotations: Sendable, Equatable, Codable {
-    public var attempt: Int
-    public var workerID: String
-    public var computeMs: Double
-
-    enum CodingKeys: String, CodingKey { case attempt, workerID = "worker_id", computeMs = "compute_ms" }
-
-    public init(attempt: Int, workerID: String, computeMs: Double) {
-        self.attempt = attempt
-        self.workerID = workerID
-        self.computeMs = computeMs
-    }
-}
 
 /// A manifest or metadata block that cannot be used.
 public enum ManifestError: Error, Equatable, CustomStringConvertible {

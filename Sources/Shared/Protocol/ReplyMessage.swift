@@ -25,15 +25,20 @@ public struct ReplyMessage: Sendable, Equatable {
                                 tensors: output.map { [$0] } ?? []))
     }
 
-    /// Parses a reply and accepts it only under `verifierKey`, with an output that matches its digest.
+    /// Parses a reply and accepts it only under one of `verifierKeys`, with an output that matches its
+    /// digest. A well-formed reply signed by another key throws `UntrustedReply`, which names the key
+    /// (so the user can be told what to trust) and must not be acted on.
     public static func decode(_ bytes: [UInt8], trusting verifierKeys: [TrustedKey],
                               limits: FrameLimits = .default) throws -> ReplyMessage {
         let frame = try FrameCodec.decode(bytes, limits: limits)
         guard frame.kind == .reply else { throw ManifestError.invalid("expected a reply frame, got \(frame.kind)") }
-        guard verifierKeys.contains(where: { $0.isValidSignature(frame.signature, for: frame.manifest) }) else {
-            throw ManifestError.invalid("reply is not signed by a trusted verifier key")
-        }
         let manifest = try ManifestCoding.decode(ReplyManifest.self, from: frame.manifest, what: "reply manifest")
+        guard manifest.protocolVersion == JobManifest.currentProtocol else {
+            throw ManifestError.invalid("reply protocol \(manifest.protocolVersion) is not supported")
+        }
+        guard verifierKeys.contains(where: { $0.isValidSignature(frame.signature, for: frame.manifest) }) else {
+            throw UntrustedReply(manifest: manifest)
+        }
         let output = frame.tensors.first
         if manifest.verdict == .passed {
             guard frame.tensors.count == 1, let output, let expected = manifest.outputSHA256,
@@ -42,5 +47,14 @@ public struct ReplyMessage: Sendable, Equatable {
             }
         }
         return ReplyMessage(manifestBytes: frame.manifest, signature: frame.signature, manifest: manifest, output: output)
+    }
+}
+
+/// A well-formed reply not signed by any trusted verifier key. Its content is unauthenticated: use it
+/// only to tell the user which verifier key answered (`manifest.verifierKey`), never to act on the job.
+public struct UntrustedReply: Error, CustomStringConvertible {
+    public let manifest: ReplyManifest
+    public var description: String {
+        "reply is not signed by a trusted verifier key (it names verifier '\(manifest.verifierID)', key \(manifest.verifierKey.prefix(16)))"
     }
 }

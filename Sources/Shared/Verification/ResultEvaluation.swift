@@ -3,14 +3,17 @@
 ///
 /// - `rejected`: the message cannot be tied to a genuine job (unsigned or forged manifest, altered
 ///   input, wrong model): it is recorded and dropped, never retried.
-/// - `failed`: a genuine job whose claimed outputs are wrong (bad shapes, NaN/Inf, a check that does not
-///   hold): recorded, and the batch is recomputed as a new attempt.
+/// - `failed`: a genuine job whose result is wrong (a tensor missing, invalid worker metadata, bad
+///   shapes, NaN/Inf, a check that does not hold): recorded and answered; the producer dispatches the
+///   batch again as a new attempt.
 /// - `passed`: every layer's product holds; the segment's last output may be released.
 public struct ResultEvaluation: Sendable {
     public enum Verdict: String, Sendable, Equatable { case passed, failed, rejected }
 
     public let verdict: Verdict
     public let reason: String
+    /// `ReplyManifest.Cause` of a verdict other than passed.
+    public let cause: String?
     public let maxResidualRatio: Double
     /// The producer key that signed the manifest, when it verified.
     public let producerKey: TrustedKey?
@@ -18,32 +21,48 @@ public struct ResultEvaluation: Sendable {
     public let outputSHA256: String?
 
     /// A rejection before any model is needed.
-    public static func rejection(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
-        ResultEvaluation(verdict: .rejected, reason: reason, maxResidualRatio: 0, producerKey: key, outputSHA256: nil)
+    public static func rejection(_ reason: String, cause: String, key: TrustedKey? = nil) -> ResultEvaluation {
+        ResultEvaluation(verdict: .rejected, reason: reason, cause: cause, maxResidualRatio: 0, producerKey: key, outputSHA256: nil)
+    }
+
+    static func failure(_ reason: String, cause: String, key: TrustedKey, ratio: Double = .infinity) -> ResultEvaluation {
+        ResultEvaluation(verdict: .failed, reason: reason, cause: cause, maxResidualRatio: ratio, producerKey: key, outputSHA256: nil)
     }
 
     /// Checks who signed the manifest and that the input is the one signed: what can be decided before
     /// fetching the model. Returns the signing key, or the rejection.
     public static func authenticate(_ result: ResultMessage, authorizedProducers: [TrustedKey]) -> Result<TrustedKey, RejectionReason> {
         guard let key = authorizedProducers.first(where: { $0.isValidSignature(result.signature, for: result.manifestBytes) }) else {
-            return .failure(RejectionReason("manifest is not signed by an authorized producer key"))
+            let named = result.manifest.producerKey
+            if !authorizedProducers.contains(where: { $0.fingerprint == named }) {
+                return .failure(RejectionReason("manifest is not signed by an authorized producer key (it names key \(named.prefix(16)), which this verifier does not accept)",
+                                                cause: ReplyManifest.Cause.unauthorizedProducer))
+            }
+            return .failure(RejectionReason("manifest is not signed by an authorized producer key (bad signature for key \(named.prefix(16)))",
+                                            cause: ReplyManifest.Cause.badSignature))
         }
         guard result.manifest.producerKey == key.fingerprint else {
-            return .failure(RejectionReason("manifest names producer key \(result.manifest.producerKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))"))
+            return .failure(RejectionReason("manifest names producer key \(result.manifest.producerKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))",
+                                            cause: ReplyManifest.Cause.badSignature))
         }
         guard Digest.tensor(result.input) == result.manifest.inputSHA256 else {
-            return .failure(RejectionReason("input does not match the signed input_sha256"))
+            return .failure(RejectionReason("input does not match the signed input_sha256", cause: ReplyManifest.Cause.inputMismatch))
         }
         return .success(key)
     }
 
     public static func evaluate(_ result: ResultMessage, authorizedProducers: [TrustedKey],
                                 model: BlindedModel, rounds: Int) -> ResultEvaluation {
-        func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation { rejection(reason, key: key) }
+        func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
+            rejection(reason, cause: ReplyManifest.Cause.modelMismatch, key: key)
+        }
         let key: TrustedKey
         switch authenticate(result, authorizedProducers: authorizedProducers) {
         case .success(let signer): key = signer
-        case .failure(let rejection): return reject(rejection.reason)
+        case .failure(let rejection): return ResultEvaluation.rejection(rejection.reason, cause: rejection.cause)
+        }
+        if let defect = result.defect {
+            return failure("\(defect)", cause: ReplyManifest.Cause.malformedResult, key: key, ratio: 0)
         }
         let manifest = result.manifest
         let layers = manifest.firstLayer..<(manifest.firstLayer + manifest.layerCount)
@@ -56,21 +75,25 @@ public struct ResultEvaluation: Sendable {
         for (offset, output) in result.outputs.enumerated() {
             let expectedColumns = model.layers[layers.lowerBound + offset].weights.columns
             guard output.rows == manifest.rows, output.columns == expectedColumns else {
-                return ResultEvaluation(verdict: .failed,
-                                        reason: "layer \(layers.lowerBound + offset) output is \(output.shapeDescription), expected \(manifest.rows)×\(expectedColumns)",
-                                        maxResidualRatio: .infinity, producerKey: key, outputSHA256: nil)
+                return failure("layer \(layers.lowerBound + offset) output is \(output.shapeDescription), expected \(manifest.rows)×\(expectedColumns)",
+                               cause: ReplyManifest.Cause.checkFailed, key: key)
             }
         }
         let outputDigest = result.outputs.last.map(Digest.tensor)
         let check = SegmentVerifier(rounds: rounds).verify(input: result.input, layers: model.layers[layers],
                                                           outputs: result.outputs, precision: manifest.precision)
         return ResultEvaluation(verdict: check.passed ? .passed : .failed, reason: check.failure ?? "",
-                                maxResidualRatio: check.maxResidualRatio, producerKey: key, outputSHA256: outputDigest)
+                                cause: check.passed ? nil : ReplyManifest.Cause.checkFailed, maxResidualRatio: check.maxResidualRatio, producerKey: key, outputSHA256: outputDigest)
     }
 }
 
 /// Why a message was rejected, as recorded in the audit log.
 public struct RejectionReason: Error, Sendable, Equatable {
     public let reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// One of `ReplyManifest.Cause`'s values.
+    public let cause: String
+    public init(_ reason: String, cause: String) {
+        self.reason = reason
+        self.cause = cause
+    }
 }

@@ -132,7 +132,7 @@ enum CheatStrategy: String, CaseIterable, Sendable {
             guard Bool.random(using: &rng) else { return result(outputs) }
             // The other batch's input too, under this batch's signed manifest.
             let swapped = JobMessage(manifestBytes: job.manifestBytes, signature: job.signature, manifest: job.manifest,
-                                     annotations: job.annotations, input: material.otherBatch.input)
+                                     input: material.otherBatch.input)
             return result(outputs, of: swapped)
         case .anotherModel:
             return result(try BlindedForward.run(input: job.input, layers: material.otherModelLayers, precision: precision))
@@ -148,7 +148,7 @@ enum CheatStrategy: String, CaseIterable, Sendable {
             let forged = Bool.random(using: &rng)
                 ? try JobMessage(manifest: downgraded, attempt: 1, input: job.input, signedBy: material.rogue)
                 : JobMessage(manifestBytes: ManifestCoding.encode(downgraded), signature: job.signature,
-                             manifest: downgraded, annotations: job.annotations, input: job.input)
+                             manifest: downgraded, input: job.input)
             return result(outputs, of: forged)
         }
     }

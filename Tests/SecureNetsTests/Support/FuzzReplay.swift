@@ -12,7 +12,7 @@ enum FuzzReplay {
             if let manifest = try? ManifestCoding.decode(JobManifest.self, from: bytes, what: "job manifest"),
                (try? manifest.validate()) != nil { return true }
             return (try? ManifestCoding.decode(ReplyManifest.self, from: bytes, what: "reply manifest")) != nil
-                || (try? ManifestCoding.decode(ResultAnnotations.self, from: bytes, what: "result metadata")) != nil
+                || (try? ManifestCoding.decode(WorkerMetadata.self, from: bytes, what: "result metadata")) != nil
                 || (try? ManifestCoding.decode(ModelChunkManifest.self, from: bytes, what: "model chunk")) != nil
         case "fuzz-onnx": return (try? ONNXImporter.load(data: Data(bytes), source: "fuzz.onnx")) != nil
         case "fuzz-data":

@@ -57,13 +57,16 @@ enum FuzzSeeds {
         let output = counting(3, 3, from: 1)
         let passed = try ReplyMessage(
             manifest: ReplyManifest(jobID: "fuzz-job", batch: 3, segment: 0, attempt: 1, verdict: .passed, reason: "",
-                                    outputSHA256: Digest.tensor(output), auditRowID: 42, verifierID: "verifier-1",
+                                    manifestSHA256: job.manifestSHA256, outputSHA256: Digest.tensor(output), auditRowID: 42,
+                                    verifierID: "verifier-1", verifierKey: signer.publicKey.fingerprint,
                                     maxResidualRatio: 0.125, rounds: 2, precision: .exact),
             output: output, signedBy: signer)
         let failed = try ReplyMessage(
             manifest: ReplyManifest(jobID: "fuzz-job", batch: 3, segment: 0, attempt: 3, verdict: .failed,
-                                    reason: "layer 1: residual 3.2e+04× its bound", outputSHA256: nil, auditRowID: 43,
-                                    verifierID: "verifier-1", maxResidualRatio: 32000, rounds: 2, precision: .fast),
+                                    reason: "layer 1: residual 3.2e+04× its bound", cause: ReplyManifest.Cause.checkFailed,
+                                    manifestSHA256: laterJob.manifestSHA256, outputSHA256: nil, auditRowID: 43,
+                                    verifierID: "verifier-1", verifierKey: signer.publicKey.fingerprint,
+                                    maxResidualRatio: 32000, rounds: 2, precision: .fast),
             output: nil, signedBy: signer)
         let model = ModelCodec.encode(try BlindedModel(layers: [
             BlindedLayer(weights: counting(5, 4, from: -2), activation: .relu),
@@ -101,10 +104,11 @@ enum FuzzSeeds {
             Seed(target: "fuzz-manifest", name: "valid-job-manifest.json", bytes: ManifestCoding.encode(manifest)),
             Seed(target: "fuzz-manifest", name: "valid-reply-manifest.json", bytes: ManifestCoding.encode(
                 ReplyManifest(jobID: "fuzz-job", batch: 0, segment: 1, attempt: 2, verdict: .rejected, reason: "replayed",
-                              outputSHA256: nil, auditRowID: nil, verifierID: "v", maxResidualRatio: 0, rounds: 2,
-                              precision: .exact))),
+                              cause: ReplyManifest.Cause.replay, manifestSHA256: String(repeating: "cd", count: 32),
+                              outputSHA256: nil, auditRowID: nil, verifierID: "v", verifierKey: signer.publicKey.fingerprint,
+                              maxResidualRatio: 0, rounds: 2, precision: .exact))),
             Seed(target: "fuzz-manifest", name: "valid-result-metadata.json",
-                 bytes: ManifestCoding.encode(ResultAnnotations(attempt: 1, workerID: "worker-1", computeMs: 12.25))),
+                 bytes: ManifestCoding.encode(WorkerMetadata(workerID: "worker-1", computeMs: 12.25))),
             Seed(target: "fuzz-manifest", name: "valid-chunk-manifest.json",
                  bytes: ManifestCoding.encode(ModelChunkManifest(modelDigest: String(repeating: "0f", count: 32),
                                                                  index: 0, count: 2, totalBytes: 100))),

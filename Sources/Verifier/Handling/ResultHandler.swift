@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsMessaging
+import SecureNetsServices
+
+/// Everything the verifier does with one delivered result, over three small interfaces (ledger,
+/// outbox, models) so that each case runs in milliseconds in unit tests with in-memory doubles:
+///
+/// 1. bytes that cannot be tied to a job manifest → dead-letter queue, with the reason;
+/// 2. otherwise one audit row per attempt (`ReplayCheck` decides redeliveries and replays), and a signed
+///    reply to the manifest's reply queue for every verdict — passed, failed or rejected — naming the
+///    manifest it is about, so the producer reacts at once and ignores replies about manifests it did
+///    not sign.
+///
+/// Errors: `AMQPError` (broker) and `LedgerUnavailable` (database) are thrown so the loop keeps the
+/// result unacked; `handle` throws nothing else — any other failure dead-letters the message.
+public final class ResultHandler {
+    public let verifierID: String
+    public let rounds: Int
+    public let maxMessageBytes: Int
+    let identity: SigningIdentity
+    let producers: () -> [TrustedKey]
+    let reloadProducers: () -> Void
+    let ledger: VerificationLedger
+    let models: ModelSource
+    let outbox: VerifierOutbox
+    let logger: Logger
+
+    /// What became of a delivery; the loop acks it after any of these.
+    public enum Outcome: Equatable, Sendable {
+        case deadLettered(reason: String)
+        /// A new audit row was written and its reply sent.
+        case answered(verdict: ResultEvaluation.Verdict, rowID: Int64, cause: String?)
+        /// A redelivery of a result already recorded in `rowID`: its reply was sent again.
+        case resent(verdict: ResultEvaluation.Verdict, rowID: Int64)
+    }
+
+    public init(verifierID: String, rounds: Int, maxMessageBytes: Int, identity: SigningIdentity,
+                producers: @escaping () -> [TrustedKey], reloadProducers: @escaping () -> Void = {},
+                ledger: VerificationLedger, models: ModelSource, outbox: VerifierOutbox, logger: Logger) {
+        self.verifierID = verifierID
+        self.rounds = rounds
+        self.maxMessageBytes = maxMessageBytes
+        self.identity = identity
+        self.producers = producers
+        self.reloadProducers = reloadProducers
+        self.ledger = ledger
+        self.models = models
+        self.outbox = outbox
+        self.logger = logger
+    }
+
+    public func handle(body: [UInt8], redelivered: Bool) throws -> Outcome {
+        do {
+            return try process(body: body, redelivered: redelivered)
+        } catch let error as AMQPError {
+            throw error
+        } catch let error as LedgerUnavailable {
+            throw error
+        } catch {
+            // Whatever else went wrong, the verifier keeps serving: the message is parked with the reason.
+            let reason = "verifier could not handle this result: \(error)"
+            logger.error("dead-lettering result", metadata: ["reason": "\(reason)"])
+            try outbox.deadLetter(body, reason: reason)
+            return .deadLettered(reason: reason)
+        }
+    }
+
+    private func process(body: [UInt8], redelivered: Bool) throws -> Outcome {
+        let started = Date()
+        let result: ResultMessage
+        do {
+            result = try ResultMessage.decode(body, limits: FrameLimits(maxFrameBytes: maxMessageBytes))
+        } catch {
+            let reason = "undecodable result: \(error)"
+            logger.error("dead-lettering result", metadata: ["reason": "\(reason)"])
+            try outbox.deadLetter(body, reason: reason)
+            return .deadLettered(reason: reason)
+        }
+        let m = result.manifest
+        let outputDigest = result.outputs.last.map(Digest.tensor) ?? ""
+        var row = NewLedgerEntry(
+            jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt,
+            workerID: result.metadata.workerID, verifierID: verifierID, producerKeyFingerprint: "",
+            precision: m.precision.rawValue, modelDigest: m.modelDigest, inputDigest: m.inputSHA256,
+            outputDigest: outputDigest, shapes: Self.shapes(of: result), rounds: rounds, verdict: .rejected,
+            reason: "", maxResidualRatio: 0, verifyMs: 0, workerComputeMs: result.metadata.computeMs)
+        let context: Logger.Metadata = ["job": "\(m.jobID)", "batch": "\(m.batch)", "segment": "\(m.segment)",
+                                        "attempt": "\(m.attempt)", "worker": "\(result.metadata.workerID)"]
+
+        func conclude(_ evaluation: ResultEvaluation) throws -> Outcome {
+            row.verdict = evaluation.verdict
+            row.reason = evaluation.reason
+            row.maxResidualRatio = Self.finite(evaluation.maxResidualRatio)
+            row.verifyMs = Date().timeIntervalSince(started) * 1000
+            let rowID = try ledger.record(row)
+            var metadata = context
+            metadata["row"] = "\(rowID)"
+            switch evaluation.verdict {
+            case .passed:
+                metadata["max_residual_ratio"] = "\(String(format: "%.3g", evaluation.maxResidualRatio))"
+                logger.info("passed", metadata: metadata)
+            case .failed, .rejected:
+                metadata["reason"] = "\(evaluation.reason)"
+                logger.warning("\(evaluation.verdict.rawValue)", metadata: metadata)
+            }
+            try sendReply(for: result, verdict: ReplyManifest.Verdict(evaluation.verdict), reason: evaluation.reason, cause: evaluation.cause,
+                          rowID: rowID, ratio: evaluation.maxResidualRatio)
+            return .answered(verdict: evaluation.verdict, rowID: rowID, cause: evaluation.cause)
+        }
+
+        // 1. Who signed it, and is the input the signed one? Reload keys once if the signer is unknown.
+        var authentication = ResultEvaluation.authenticate(result, authorizedProducers: producers())
+        if case .failure = authentication {
+            reloadProducers()
+            authentication = ResultEvaluation.authenticate(result, authorizedProducers: producers())
+        }
+        let producerKey: TrustedKey
+        switch authentication {
+        case .success(let key): producerKey = key
+        case .failure(let rejection):
+            return try conclude(.rejection(rejection.reason, cause: rejection.cause))
+        }
+        row.producerKeyFingerprint = producerKey.fingerprint
+
+        // 2. Redeliveries, replays and duplicates.
+        let decision = ReplayCheck.decide(
+            batch: m.batch, segment: m.segment, attempt: m.attempt, outputDigest: outputDigest, redelivered: redelivered,
+            passed: try ledger.passedEntry(jobID: m.jobID, batch: m.batch, segment: m.segment),
+            sameAttempt: try ledger.entry(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt))
+        switch decision {
+        case .resendPassed(let passed):
+            logger.notice("redelivered result already recorded; re-sending its reply", metadata: context.merging(["row": "\(passed.id)"]) { $1 })
+            try sendReply(for: result, verdict: .passed, reason: "", cause: nil, rowID: passed.id, ratio: 0)
+            return .resent(verdict: .passed, rowID: passed.id)
+        case .resendFailed(let failed):
+            logger.notice("redelivered result already recorded; re-sending its reply", metadata: context.merging(["row": "\(failed.id)"]) { $1 })
+            try sendReply(for: result, verdict: .failed, reason: "verification failed (audit row \(failed.id))",
+                          cause: ReplyManifest.Cause.checkFailed, rowID: failed.id, ratio: 0)
+            return .resent(verdict: .failed, rowID: failed.id)
+        case .replay(let reason):
+            return try conclude(.rejection(reason, cause: ReplyManifest.Cause.replay, key: producerKey))
+        case .verify:
+            break
+        }
+
+        // 3. The model, then the check itself.
+        let model: BlindedModel
+        do {
+            model = try models.model(digest: m.modelDigest, publishedAtMs: m.modelPublishedAtMs)
+        } catch let error as AMQPError {
+            throw error
+        } catch {
+            return try conclude(.rejection("model \(m.modelDigest.prefix(12)) unavailable: \(error)",
+                                           cause: ReplyManifest.Cause.modelUnavailable, key: producerKey))
+        }
+        return try conclude(ResultEvaluation.evaluate(result, authorizedProducers: [producerKey], model: model, rounds: rounds))
+    }
+
+    private func sendReply(for result: ResultMessage, verdict: ReplyManifest.Verdict, reason: String, cause: String?,
+                           rowID: Int64, ratio: Double) throws {
+        let m = result.manifest
+        let output = verdict == .passed ? result.outputs.last : nil
+        let manifest = ReplyManifest(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt,
+                                     verdict: verdict, reason: reason, cause: verdict == .passed ? nil : cause,
+                                     manifestSHA256: result.manifestSHA256, outputSHA256: output.map(Digest.tensor),
+                                     auditRowID: rowID, verifierID: verifierID, verifierKey: identity.publicKey.fingerprint,
+                                     maxResidualRatio: Self.finite(ratio), rounds: rounds, precision: m.precision)
+        let reply = try ReplyMessage(manifest: manifest, output: output, signedBy: identity)
+        try outbox.reply(reply.encode(), toQueue: m.replyQueue)
+    }
+
+    /// JSON and the audit table hold finite numbers: an unbounded ratio is recorded as the largest double.
+    static func finite(_ ratio: Double) -> Double {
+        ratio.isNaN ? Double.greatestFiniteMagnitude : min(ratio, Double.greatestFiniteMagnitude)
+    }
+
+    static func shapes(of result: ResultMessage) -> [String: [Int]] {
+        var shapes = ["input": [result.input.rows, result.input.columns]]
+        for (offset, output) in result.outputs.enumerated().prefix(JobManifest.maxLayers) {
+            shapes["z\(result.manifest.firstLayer + offset + 1)"] = [output.rows, output.columns]
+        }
+        return shapes
+    }
+}
+
+extension ReplyManifest.Verdict {
+    init(_ verdict: ResultEvaluation.Verdict) {
+        switch verdict {
+        case .passed: self = .passed
+        case .failed: self = .failed
+        case .rejected: self = .rejected
+        }
+    }
+}

@@ -107,6 +107,16 @@ let package = Package(
                           path: "Sources/WorkerMain"),
         .executableTarget(name: "securenets-verifier", dependencies: ["SecureNetsVerifier", "SecureNetsServices"],
                           path: "Sources/VerifierMain"),
+        // A misbehaving worker for the pipeline tests and `make chaos`; not a product, never deployed.
+        .executableTarget(
+            name: "securenets-hostile-worker",
+            dependencies: [
+                "SecureNets", "SecureNetsMessaging", "SecureNetsServices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/HostileWorker"
+        ),
         .executableTarget(
             name: "securenets-bench",
             dependencies: [

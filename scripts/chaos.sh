@@ -18,6 +18,9 @@ injects one fault at a time, its kind drawn uniformly (seeded) from those enable
   producer_kill    SIGKILL a running `securenets submit`, then finish the job with `securenets collect`
   broker_restart   infra/local/rabbitmq stop, 0-2 s, start (every vhost on the broker is affected)
   db_outage        infra/local/postgres stop, 2-8 s, start
+  hostile_worker   start securenets-hostile-worker in a random mode (drop, dead-letter, hold,
+                   straggle, forged-attempt, garbage-metadata, missing-tensor, altered-input,
+                   replay, another-job) for 1-4 jobs; stopped after 30 s if still running
 
 After --duration it starts nothing new, waits for the jobs in flight (at most --drain seconds), stops
 everything it started, deletes the vhost and checks every job: complete outputs, no NaN row, labels
@@ -31,7 +34,7 @@ Options:
   --workers N          workers (default 3)
   --seed S             random seed (default: derived from the clock; printed)
   --fault-interval A:B seconds between two faults, drawn uniformly (default 5:12)
-  --faults LIST        comma-separated fault kinds to draw from (default: all five)
+  --faults LIST        comma-separated fault kinds to draw from (default: all six)
   --max-outages N      at most N broker restarts and N database outages (default 3 each)
   --drain SECONDS      how long to wait for jobs in flight after --duration (default 300)
   --no-build           use the existing release build
@@ -42,7 +45,7 @@ EOF
 }
 
 duration=240 producers=3 workers=3 seed="" fault_interval=5:12 max_outages=3 drain=300 build=1
-fault_kinds=worker_kill,verifier_kill,producer_kill,broker_restart,db_outage
+fault_kinds=worker_kill,verifier_kill,producer_kill,broker_restart,db_outage,hostile_worker
 while (($#)); do
     case $1 in
     --duration) duration=${2:?}; shift 2 ;;
@@ -67,7 +70,7 @@ done
 interval_min=${BASH_REMATCH[1]} interval_max=${BASH_REMATCH[2]}
 IFS=, read -r -a kinds <<<"$fault_kinds"
 for kind in "${kinds[@]}"; do
-    [[ ,worker_kill,verifier_kill,producer_kill,broker_restart,db_outage, == *,"$kind",* ]] ||
+    [[ ,worker_kill,verifier_kill,producer_kill,broker_restart,db_outage,hostile_worker, == *,"$kind",* ]] ||
         { echo "chaos: unknown fault kind '$kind' (see --help)" >&2; exit 2; }
 done
 ((duration >= 30 && duration <= 3600)) || { echo "chaos: --duration must be 30..3600" >&2; exit 2; }
@@ -83,7 +86,9 @@ RANDOM=$seed
 declare -a slot_state slot_pid slot_name slot_rows slot_bs slot_input slot_job slot_tries slot_killed
 declare -a worker_pids worker_ids
 declare -A expected_exit=()         # pids we killed on purpose
-declare -A faults=([worker_kill]=0 [verifier_kill]=0 [producer_kill]=0 [broker_restart]=0 [db_outage]=0)
+declare -A faults=([worker_kill]=0 [verifier_kill]=0 [producer_kill]=0 [broker_restart]=0 [db_outage]=0 [hostile_worker]=0)
+declare -A hostile_started=()      # pid of a running hostile worker -> when it started (SECONDS)
+declare -a hostile_modes=()
 declare -A outage_max=([broker_restart]=0 [db_outage]=0)
 unexpected_exits=0 no_journal=0 job_seq=0 worker_seq=0 verifier_pid=0 finished_jobs=0 failed_jobs=0 resumed_jobs=0
 verifier_id="chaos-verifier-$seed-$$"
@@ -254,6 +259,7 @@ inject_fault() {
     enabled producer_kill && [[ -n $(killable_producers) ]] && choices+=(producer_kill)
     enabled broker_restart && ((faults[broker_restart] < max_outages)) && choices+=(broker_restart)
     enabled db_outage && ((faults[db_outage] < max_outages)) && choices+=(db_outage)
+    enabled hostile_worker && ((${#hostile_started[@]} < 2)) && choices+=(hostile_worker)
     ((${#choices[@]})) || return 0
     pick "${choices[@]}"
     kind=$REPLY
@@ -304,6 +310,21 @@ inject_fault() {
         ((outage > outage_max[$kind])) && outage_max[$kind]=$outage
         rel_say "fault: $service down for ${outage} s (paused $pause s between stop and start)"
         ;;
+    hostile_worker)
+        local mode jobs id
+        pick drop dead-letter hold straggle forged-attempt garbage-metadata missing-tensor altered-input replay another-job
+        mode=$REPLY
+        rand_between 1 4
+        jobs=$REPLY
+        id="chaos-hostile${faults[hostile_worker]}"
+        "$BIN/securenets-hostile-worker" --mode "$mode" --id "$id" --max-jobs "$jobs" --delay 5 </dev/null \
+            >>"$RUN_DIR/logs/$id.log" 2>&1 &
+        pid=$!
+        REL_PIDS+=("$pid")
+        hostile_started[$pid]=$SECONDS
+        hostile_modes+=("$mode")
+        rel_say "fault: hostile worker $id ($mode) for $jobs job(s)"
+        ;;
     esac
     log_event "fault $kind"
 }
@@ -322,9 +343,25 @@ t_hard=$((t_end + drain))
 rand_between "$interval_min" "$interval_max"
 next_fault=$((t_start + 10 + REPLY))
 : >"$RUN_DIR/jobs.tsv"
+# Hostile workers stop by themselves after their jobs; one still running after 30 s (hold mode, or
+# no job came) is stopped so that it returns what it holds.
+reap_hostile() {
+    local pid
+    for pid in "${!hostile_started[@]}"; do
+        if ! rel_alive "$pid"; then
+            wait "$pid" 2>/dev/null || true
+            unset "hostile_started[$pid]"
+        elif ((SECONDS - hostile_started[$pid] >= 30)); then
+            rel_stop_pid "$pid"
+            unset "hostile_started[$pid]"
+        fi
+    done
+}
+
 while :; do
     poll_slots
     supervise
+    reap_hostile
     if ((SECONDS >= next_fault && SECONDS < t_end - 5)); then
         inject_fault
         rand_between "$interval_min" "$interval_max"
@@ -394,6 +431,7 @@ verdict=PASS
     row "  producer_kill (SIGKILL + collect)" "${faults[producer_kill]}"
     row "  broker_restart (longest outage)" "${faults[broker_restart]} (${outage_max[broker_restart]} s)"
     row "  db_outage (longest outage)" "${faults[db_outage]} (${outage_max[db_outage]} s)"
+    row "  hostile_worker (modes)" "${faults[hostile_worker]} ($(printf '%s\n' "${hostile_modes[@]}" | sort -u | paste -sd, -))"
     row "unexpected process exits" "$supervise_end_unexpected"
     row "left in jobs / results / dead-letter" "$jobs_left / $results_left / $dead_letters"
     row "audit rows passed / rejected / failed" "$passed / $rejected / $failed_rows"

@@ -118,7 +118,7 @@ end_phase() {
 
 # Batches published but not yet done, over every journal of this run.
 outstanding_batches() {
-    cat "$SECURENETS_HOME"/jobs/*/events.log 2>/dev/null | awk '$1 == "published" { p++ } $1 == "done" { d++ } END { print p - d + 0 }'
+    cat "$SECURENETS_HOME"/jobs/*/events.log 2>/dev/null | awk '$1 == "dispatched" && $3 == 0 && $4 == 1 { p++ } $1 == "done" { d++ } END { print p - d + 0 }'
 }
 
 # producer_loop P INPUT: submits --jobs jobs one after another; one line per job in producer-P.tsv.

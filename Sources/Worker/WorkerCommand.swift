@@ -42,11 +42,22 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// `<host>-<pid>`, with anything but `[A-Za-z0-9._-]` in the host name replaced, so the verifier
+    /// accepts it as a worker id.
+    static func defaultID() -> String {
+        let host = ProcessInfo.processInfo.hostName.prefix(40).map { character -> Character in
+            character.isASCII && (character.isLetter || character.isNumber || "-_.".contains(character)) ? character : "-"
+        }
+        return "\(String(host))-\(getpid())"
+    }
+
     public func validate() throws {
         guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
         guard modelCacheMb >= 1 else { throw ValidationError("--model-cache-mb must be at least 1") }
-        if let id, id.isEmpty || id.count > 100 || id.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
-            throw ValidationError("--id may use letters, digits, '-', '_' and '.', up to 100 characters")
+        if let id, id.isEmpty || id.utf8.count > WorkerMetadata.maxWorkerIDLength
+            || id.utf8.contains(where: { !(UInt8(ascii: "a")...UInt8(ascii: "z") ~= $0 || UInt8(ascii: "A")...UInt8(ascii: "Z") ~= $0
+                                          || UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0 || "-_.".utf8.contains($0)) }) {
+            throw ValidationError("--id may use ASCII letters, digits, '-', '_' and '.', up to \(WorkerMetadata.maxWorkerIDLength) characters")
         }
     }
 
@@ -55,7 +66,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         BLAS.setThreadCount(threads)
         let logger = Logger(label: "securenets.worker")
         let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .worker))
-        let workerID = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())"
+        let workerID = id ?? WorkerCommand.defaultID()
         let loop = WorkerLoop(configuration: WorkerConfiguration(workerID: workerID, amqpURL: url, prefetch: prefetch,
                                                                  modelCacheBytes: modelCacheMb << 20),
                               logger: logger)

@@ -41,7 +41,7 @@ rel_build() {
     fi
     BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"
     local tool
-    for tool in securenets securenets-worker securenets-verifier; do
+    for tool in securenets securenets-worker securenets-verifier securenets-hostile-worker; do
         [[ -x $BIN/$tool ]] || rel_die "$BIN/$tool is missing; run without --no-build"
     done
 }

@@ -81,6 +81,16 @@ final class PipelineCluster: @unchecked Sendable {
         return worker
     }
 
+    /// Starts `securenets-hostile-worker --mode MODE` as the worker role.
+    @discardableResult
+    func startHostileWorker(mode: String, arguments: [String] = []) throws -> ChildProcess {
+        let worker = try ChildProcess(name: "hostile-\(mode)", executable: RepositoryPaths.binary("securenets-hostile-worker"),
+                                      arguments: ["--mode", mode, "--id", "hostile"] + arguments,
+                                      environment: environment, logDirectory: logs)
+        workers.append(worker)
+        return worker
+    }
+
     /// Waits until the verifier has declared the queues (workers never declare them).
     func waitForTopology() throws {
         try waitUntil("the verifier to declare the topology") { verifier?.log.contains("verifier ready") == true }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsMessaging
+import SecureNetsServices
+
+/// `securenets-hostile-worker`: a worker that speaks the real protocol and misbehaves in one chosen way.
+/// A test tool, not a product: the pipeline tests and `make chaos` run it beside honest workers to show
+/// that no worker can stall a job, stop the verifier or change a number.
+@main
+struct HostileWorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "securenets-hostile-worker",
+        abstract: "A misbehaving worker for tests and chaos runs (never deploy it).",
+        discussion: "Modes: " + HostileMode.allCases.map(\.rawValue).joined(separator: ", ")
+    )
+
+    @Option(help: "How to misbehave.")
+    var mode: HostileMode
+
+    @Option(help: "Worker id it reports.")
+    var id = "hostile"
+
+    @Option(help: "Stop after this many jobs (0: never).")
+    var maxJobs = 0
+
+    @Option(help: "Jobs it takes ahead (hold mode keeps this many).")
+    var prefetch = 1
+
+    @Option(help: "Seconds a straggler waits before answering.")
+    var delay: Double = 20
+
+    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker).")
+    var amqpURL: String?
+
+    func run() throws {
+        ServiceEnvironment.bootstrapLogging(level: "info")
+        let logger = Logger(label: "securenets.hostile")
+        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .worker))
+        let worker = HostileWorker(mode: mode, id: id, delay: delay, url: url, logger: logger)
+        let stop = StopSignal()
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM)
+        source.setEventHandler { stop.raise() }
+        source.resume()
+        try worker.run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
+    }
+}

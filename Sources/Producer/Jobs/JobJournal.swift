@@ -104,6 +104,11 @@ final class JobJournal {
         try append("failed \(batch) \(JobJournal.oneLine(reason))")
     }
 
+    /// Records a reply that changed nothing (late, duplicate, or about an attempt not in flight).
+    func recordLate(batch: Int, segment: Int, attempt: Int, verdict: String) throws {
+        try append("late \(batch) \(segment) \(attempt) \(verdict)")
+    }
+
     /// Stores the unblinded input of `segment` (> 0) of `batch` before that segment is dispatched.
     func recordSegmentInput(batch: Int, segment: Int, input: Matrix) throws {
         try DataFile.write(input, to: segmentInputURL(batch: batch, segment: segment))

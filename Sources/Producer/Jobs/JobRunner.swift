@@ -238,6 +238,9 @@ final class JobRunner {
             try journal.recordCountedFailure(batch: m.batch, segment: m.segment, attempt: m.attempt, reason: "\(m.verdict.rawValue): \(m.reason)")
             if m.cause == ReplyManifest.Cause.unauthorizedProducer { throw unauthorizedProducer(verifierID: m.verifierID) }
         case .late(let why):
+            if m.batch >= 0, m.batch < journal.record.batchCount {
+                try journal.recordLate(batch: m.batch, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
+            }
             logger.info("ignoring a late or duplicate reply", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)",
                                                                         "attempt": "\(m.attempt)", "verdict": "\(m.verdict.rawValue)", "why": "\(why)"])
         }

@@ -131,6 +131,12 @@ let package = Package(
             path: "Tests/SecureNetsTests",
             resources: [.copy("Fixtures")]
         ),
+        // The producer's own logic (journal, output paths, summaries): no services needed.
+        .testTarget(
+            name: "SecureNetsProducerTests",
+            dependencies: ["SecureNetsProducer", "SecureNets"],
+            path: "Tests/SecureNetsProducerTests"
+        ),
         // These need the real broker and database that `make test` starts (infra/local/up).
         .testTarget(
             name: "SecureNetsMessagingTests",

@@ -15,12 +15,7 @@ struct MaliciousWorkerTests {
         let submission = Thread.detachNewThreadWithResult { try cluster.submit(batchSize: 60) }
         // Once every first attempt is queued, the malicious worker takes them all (the producer's new
         // attempts queue up behind them); only then does an honest worker join.
-        try cluster.waitUntil("all batches published") {
-            guard let job = submission.jobIDFromJournal(home: cluster.home),
-                  let events = try? String(contentsOf: cluster.home.appendingPathComponent("jobs/\(job)/events.log"), encoding: .utf8)
-            else { return false }
-            return events.split(separator: "\n").filter { $0.hasPrefix("dispatched ") && $0.split(separator: " ")[3] == "1" }.count == batches
-        }
+        try cluster.waitUntil("all batches published") { cluster.publishedSegmentCount() == batches }
         try evil.run()
         try cluster.startWorker(id: "honest-worker")
         let job = try submission.value(timeout: 240)

@@ -118,6 +118,81 @@ import Testing
         }
     }
 
+    // MARK: The CSV header rule
+
+    @Test(arguments: [
+        ("1,2\n3,4\n", [[1, 2], [3, 4]]),                 // a first row of numbers is data, never a header
+        ("a,b\n1,2\n", [[1, 2]]),                          // a clean header
+        (",f0\n7,8\n", [[7, 8]]),                          // pandas' index column: an empty cell is not a number
+        ("\n\n x , y \n1,2\n", [[1, 2]]),                  // the first non-blank line
+        ("nan_count,inf_rate\n1,2\n", [[1, 2]]),           // words that start like special values
+    ] as [(String, [[Float]])])
+    func csvHeaderRuleNeverEatsADataRow(text: String, rows: [[Float]]) throws {
+        #expect(try CSVReader.matrix(from: text, file: "x.csv") == Matrix(rows))
+    }
+
+    @Test func csvLabelsHeaderRuleCountsDecimalsAsNumbers() throws {
+        #expect(try CSVReader.labels(from: "label\n3\n1\n", file: "l.csv") == [3, 1])
+        #expect(try CSVReader.labels(from: "2\n3\n", file: "l.csv") == [2, 3])
+        // 0.5 is a number, so it is data, and not an integer: refused rather than taken as a header.
+        let error = try #require(throws: DataFileError.self) { try CSVReader.labels(from: "0.5\n1\n", file: "l.csv") }
+        #expect(error.description == "l.csv, line 1: cell 1 is '0.5', not an integer")
+    }
+
+    // MARK: Lying .npy headers cost nothing
+
+    @Test func aTinyNPYClaimingAHugeShapeIsRefusedFromItsHeader() throws {
+        try Fixture.withScratchDirectory { directory in
+            // 2²⁸ float32 (1 GiB): within TensorLimits, so only the file size check can refuse it.
+            let url = directory.appendingPathComponent("huge.npy")
+            try NPYBytes.file(header: NPYBytes.header(descr: "<f4", shape: "(16384, 16384)"), payload: Data(count: 8)).write(to: url)
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber).intValue
+            #expect(size == 136)
+            let error = try #require(throws: DataFileError.self) { try DataFile.readMatrix(at: url) }
+            #expect(error.code == .sizeMismatch)
+            #expect(error.problem == "truncated: shape (16384, 16384) of '<f4' needs 1073741824 data bytes, the file has 8")
+
+            // Beyond TensorLimits: refused as too large, also from the header alone.
+            try NPYBytes.file(header: NPYBytes.header(descr: "<f8", shape: "(65536, 65536)"), payload: Data()).write(to: url)
+            let tooLarge = try #require(throws: DataFileError.self) { try DataFile.readMatrix(at: url) }
+            #expect(tooLarge.code == .tooLarge)
+            #expect(tooLarge.problem == "shape (65536, 65536) exceeds the limit of 268435456 elements")
+
+            let labels = directory.appendingPathComponent("labels.npy")
+            try NPYBytes.file(header: NPYBytes.header(descr: "<i8", shape: "(100000000,)"), payload: Data(count: 8)).write(to: labels)
+            let labelError = try #require(throws: DataFileError.self) { try DataFile.readLabels(at: labels) }
+            #expect(labelError.problem == "truncated: shape (100000000,) of '<i8' needs 800000000 data bytes, the file has 8")
+        }
+    }
+
+    @Test func aHeaderLengthBeyondTheBoundIsRefusedBeforeItIsRead() throws {
+        try Fixture.withScratchDirectory { directory in
+            let url = directory.appendingPathComponent("long-header.npy")
+            var bytes = NPYBytes.file(header: NPYBytes.header(descr: "<f4", shape: "(1, 1)"), version: (2, 0), payload: Data(count: 4))
+            bytes.replaceSubrange(8..<12, with: [0xFF, 0xFF, 0xFF, 0xFF])
+            try bytes.write(to: url)
+            let error = try #require(throws: DataFileError.self) { try DataFile.readMatrix(at: url) }
+            #expect(error.code == .malformedHeader)
+            #expect(error.problem == "the header claims 4294967295 bytes; at most 65536 are accepted")
+        }
+    }
+
+    @Test func fileAndByteReadersAgree() throws {
+        let bytes = try Fixture.data("digits-inputs.npy")
+        #expect(try DataFile.readMatrix(from: bytes, named: "x.npy") == (try DataFile.readMatrix(at: Fixture.url("digits-inputs.npy"))))
+        let labels = try Fixture.data("digits-labels.npy")
+        #expect(try DataFile.readLabels(from: labels, named: "l.npy") == (try DataFile.readLabels(at: Fixture.url("digits-labels.npy"))))
+    }
+
+    // MARK: Labels of unverified rows
+
+    @Test func unverifiedRowsGetLabelMinusOneNeverAClass() {
+        let outputs = Matrix([[0.1, 0.7, 0.2], [.nan, .nan, .nan], [0.5, 0.5, 0], [0.2, .nan, 0.9], [0, 0, 1]])
+        #expect(PredictedLabels.labels(of: outputs) == [1, -1, 0, -1, 2])
+        #expect(PredictedLabels.unverified == -1)
+        #expect(outputs.rowArgmax()[1] == 0, "plain argmax would have called the NaN row class 0")
+    }
+
     @Test func labelsOfTheWrongTypeAreRefused() throws {
         let error = try #require(throws: DataFileError.self) {
             try DataFile.readLabels(at: Fixture.url("digits-inputs.npy"))
@@ -246,6 +321,12 @@ struct MalformedCSV: Sendable, CustomTestStringConvertible {
                      problem: "the file is empty"),
         MalformedCSV(testDescription: "header only", text: "a,b\n", code: .empty, line: nil,
                      problem: "the file has a header line but no data"),
+        MalformedCSV(testDescription: "first line mixes text and numbers", text: "id,2.5\n1,2\n", code: .notANumber, line: 1,
+                     problem: "cell 1 is 'id', not a number, but cell 2 is the number '2.5': the first line is a header only when none of its cells is a number, and data only when all are"),
+        MalformedCSV(testDescription: "first data row with an empty cell", text: "\n1,,3\n4,5,6\n", code: .notANumber, line: 2,
+                     problem: "cell 2 is empty, not a number, but cell 1 is the number '1': the first line is a header only when none of its cells is a number, and data only when all are"),
+        MalformedCSV(testDescription: "text in a later row", text: "1,2\n3,x4\n", code: .notANumber, line: 2,
+                     problem: "cell 2 is 'x4', not a number"),
         MalformedCSV(testDescription: "NaN", text: "1,2\nnan,4\n", code: .nonFiniteValue, line: 2,
                      problem: "cell 1 is NaN, infinite or beyond the float32 range"),
     ]

@@ -194,10 +194,10 @@ rel_check_jobs() {
         "$BIN/securenets" infer --model "$REL_MODEL" --input "$input" --output "$plain" --labels "$plain_labels" \
             >/dev/null 2>>"$dir/infer.log" || rel_die "plaintext inference failed for $input (see $dir/infer.log)"
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$rows" "$bs" "$outputs" "$labels" "$plain" "$plain_labels" >>"$dir/compare.tsv"
-        # Journal: "done <batch>" lines per batch.
+        # Journal: "done <batch> <check>" lines per batch.
         local events="$SECURENETS_HOME/jobs/$job/events.log"
         if [[ -f $events ]]; then
-            awk -v job="$job" '$1 == "done" && NF == 2 { n[$2]++ } END { for (b in n) print job "\t" b "\t" n[b] }' "$events" >>"$dir/journal.tsv"
+            awk -v job="$job" '$1 == "done" && NF == 3 { n[$2]++ } END { for (b in n) print job "\t" b "\t" n[b] }' "$events" >>"$dir/journal.tsv"
         fi
     done <"$jobs"
     python3 "$ROOT/scripts/lib/compare_outputs.py" --tolerance 1e-4 <"$dir/compare.tsv" >"$dir/numbers.tsv"

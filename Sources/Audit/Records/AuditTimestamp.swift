@@ -31,25 +31,10 @@ enum AuditTimestamp {
 
     static func iso8601(_ date: Date) -> String { iso8601(microseconds: microseconds(date)) }
 
-    /// Parses ISO 8601 with a `Z` or `±hh:mm` offset and zero to nine fractional digits (beyond six
-    /// they are rounded to the microsecond). Returns nil for anything else.
+    /// Parses ISO 8601 as `ISO8601Time` accepts it (a `Z` or `±hh:mm` offset, zero to nine
+    /// fractional digits rounded to the microsecond). Returns nil for anything else.
     static func parse(_ text: String) -> Date? {
-        guard let dot = text.firstIndex(of: ".") else {
-            return plainFormatter().date(from: text)
-        }
-        let digits = text[text.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 9,
-              let base = plainFormatter().date(from: String(text[..<dot]) + text[digits.endIndex...]),
-              let fraction = Int64(digits.padding(toLength: 9, withPad: "0", startingAt: 0)) else { return nil }
-        let nanoseconds = fraction
-        let micros = microseconds(base) + (nanoseconds + 500) / 1_000
-        return date(microseconds: micros)
-    }
-
-    private static func plainFormatter() -> ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter
+        (try? ISO8601Time.microseconds(text)).map(date(microseconds:))
     }
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {

@@ -32,7 +32,7 @@ extension AuditCommand {
         @Option(help: "Only this job.") var job: String?
         @Option(help: "Only this worker id.") var worker: String?
         @Option(help: "Only this verdict: passed, failed or rejected.") var verdict: AuditVerdict?
-        @Option(help: "Only rows since this time (ISO 8601, e.g. 2026-11-27T10:00:00Z, or a date 2026-11-27).")
+        @Option(help: "Only rows since this time: ISO 8601, a date (2026-12-04, midnight UTC) or a date and time with a zone (2026-12-04T10:00:00Z, 2026-12-04T10:00:00.5+01:00).")
         var since: String?
         @Option(help: "At most this many rows.") var limit = 100
         @Option(help: "table, json or csv.") var format: AuditOutputFormat = .table
@@ -40,8 +40,8 @@ extension AuditCommand {
 
         func validate() throws {
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
-            if let since, AuditTime.parse(since) == nil {
-                throw ValidationError("--since '\(since)' is not an ISO 8601 time or date")
+            if let since {
+                do { _ = try ISO8601Time.date(since) } catch { throw ValidationError("--since: \(error)") }
             }
         }
 
@@ -49,7 +49,7 @@ extension AuditCommand {
             let connection = try database.connect()
             defer { connection.close() }
             let filter = AuditFilter(jobID: job, workerID: worker, verdict: verdict,
-                                     since: since.flatMap(AuditTime.parse), limit: limit)
+                                     since: try since.map { try ISO8601Time.date($0) }, limit: limit)
             let rows = try AuditStore(connection: connection).list(filter)
             print(try AuditFormatter(format: format).render(rows), terminator: "")
         }
@@ -107,17 +107,3 @@ extension AuditCommand {
 }
 
 extension AuditVerdict: ExpressibleByArgument {}
-
-/// Parses `--since`: a full ISO 8601 time or a plain date (midnight UTC).
-enum AuditTime {
-    static func parse(_ text: String) -> Date? {
-        let full = ISO8601DateFormatter()
-        if let date = full.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        return day.date(from: text)
-    }
-}

@@ -32,19 +32,3 @@ enum FileFingerprint {
         return Digest.sha256Hex(data)
     }
 }
-
-/// Fails early when an output cannot be written, before any work is published.
-enum OutputPath {
-    static func validate(_ path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        guard ["npy", "csv"].contains(url.pathExtension.lowercased()) else {
-            throw ValidationError("\(path): output must end in .npy or .csv")
-        }
-        var isDirectory: ObjCBool = false
-        let parent = url.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue,
-              FileManager.default.isWritableFile(atPath: parent) else {
-            throw ValidationError("\(path): directory \(parent) does not exist or is not writable")
-        }
-    }
-}

@@ -13,7 +13,8 @@ struct InferCommand: ParsableCommand {
         checked as the verifier would and unblinded, all without a broker.
 
         Output: float32 [rows, outputs] in input order; probabilities when the model ends in Softmax,
-        logits otherwise. --labels writes the argmax of each row.
+        logits otherwise. --labels writes the argmax of each row (-1 for a row whose output is NaN).
+        --output and --labels must differ from each other and from --input and --model.
         """
     )
 
@@ -26,7 +27,7 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Where to write outputs: .npy or .csv.")
     var output: String
 
-    @Option(help: "Where to write argmax labels: .npy (int64) or .csv.")
+    @Option(help: "Where to write argmax labels: .npy (int64) or .csv; -1 for a row whose output is NaN.")
     var labels: String?
 
     @Flag(help: "Run blind → compute → verify → unblind in this process instead of plaintext inference.")
@@ -53,6 +54,7 @@ struct InferCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPath.validate(output: output, labels: labels, input: input, model: model)
         BLAS.setThreadCount(threads)
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
         let rows = try InputValidation.load(input, for: network)
@@ -66,7 +68,7 @@ struct InferCommand: ParsableCommand {
             result = try network.forward(rows)
         }
         try DataFile.write(result, to: URL(fileURLWithPath: output))
-        if let labels { try DataFile.writeLabels(result.rowArgmax(), to: URL(fileURLWithPath: labels)) }
+        if let labels { try DataFile.writeLabels(PredictedLabels.labels(of: result), to: URL(fileURLWithPath: labels)) }
     }
 }
 

@@ -50,8 +50,9 @@ struct SubmitCommand: ParsableCommand {
         Everything that leaves this machine is blinded with fresh secret keys; every batch is checked by
         the verifier before it is accepted. The job is journaled in $SECURENETS_HOME/jobs/<job-id>, so if
         this process dies, `securenets collect <job-id>` finishes it. Outputs are written in input order;
-        rows of batches that could not be verified are NaN, those batches are named, and the exit status
-        is non-zero.
+        rows of batches that could not be verified are NaN in --output and -1 in --labels, the summary
+        names those rows and batches, and the exit status is non-zero. --output and --labels must differ
+        from each other and from --input and --model.
         """
     )
 
@@ -64,7 +65,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Outputs: .npy or .csv (probabilities if the model ends in Softmax, else logits).")
     var output: String
 
-    @Option(help: "Argmax labels: .npy or .csv.")
+    @Option(help: "Argmax labels: .npy or .csv; -1 for rows that could not be verified.")
     var labels: String?
 
     @Option(help: "Rows per batch (default: the largest batch whose result fits --max-message-mb).")
@@ -96,9 +97,9 @@ struct SubmitCommand: ParsableCommand {
         ServiceEnvironment.bootstrapLogging(level: broker.logLevel ?? "warning")
         let logger = Logger(label: "securenets.producer")
         // Everything that can be wrong with the inputs is found before anything is published.
+        try OutputPath.validate(output: output, labels: labels, input: input, model: model)
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
         let rows = try InputValidation.load(input, for: network)
-        for path in [output] + (labels.map { [$0] } ?? []) { try OutputPath.validate(path) }
         let keyring = LocalKeyring()
         if producerKey == nil || verifierKey == nil { try keyring.ensureLocalDefaults() }
         let producerKeyPath = producerKey ?? keyring.producerPrivateKey.path
@@ -156,6 +157,9 @@ struct CollectCommand: ParsableCommand {
         let rows = try InputValidation.load(record.inputPath, for: network)
         let identity = try KeyFiles.loadPrivateKey(at: URL(fileURLWithPath: record.producerKeyPath))
         let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: record.verifierKeyPath))
+        if journal.ignoredLines > 0 {
+            printError("job \(jobID): \(journal.ignoredLines) damaged line(s) of events.log ignored; their steps are redone")
+        }
         printError("job \(jobID): \(journal.done.count) of \(record.batchCount) batch(es) already verified")
         try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
                               verifierKeys: verifierKeys, verifierKeyPath: record.verifierKeyPath, broker: broker, logger: logger)
@@ -192,10 +196,15 @@ enum JobCompletion {
         }
         let outputs = Matrix.stacking(parts, columns: network.outputCount)
         try DataFile.write(outputs, to: URL(fileURLWithPath: record.outputPath))
-        if let labels = record.labelsPath { try DataFile.writeLabels(outputs.rowArgmax(), to: URL(fileURLWithPath: labels)) }
+        if let labels = record.labelsPath {
+            try DataFile.writeLabels(PredictedLabels.labels(of: outputs), to: URL(fileURLWithPath: labels))
+        }
         let seconds = Date().timeIntervalSince(started)
         print("job \(record.jobID): \(journal.done.count)/\(record.batchCount) batches verified, \(record.rows) rows in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(record.rows) / max(seconds, 1e-9))) rows/s)")
         print("outputs: \(record.outputPath)" + (record.labelsPath.map { ", labels: \($0)" } ?? ""))
+        if let unverified = UnverifiedRows(record: record, verified: journal.done).summary(hasLabels: record.labelsPath != nil) {
+            print(unverified)
+        }
         print("audit:   securenets audit list --job \(record.jobID)")
         if !failed.isEmpty {
             for (batch, reason) in failed.sorted(by: { $0.key < $1.key }) {

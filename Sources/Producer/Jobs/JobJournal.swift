@@ -2,10 +2,16 @@ import Foundation
 import SecureNets
 
 /// The producer's local, append-only record of a job, in `$SECURENETS_HOME/jobs/<job-id>/`:
-/// `job.json` (the `JobRecord`), `events.log` (one line per step, synced before the step's message is
-/// acked), `segment-<n>-<s>.npy` (the unblinded input of segment s > 0 of batch n, so that a resumed
-/// job can dispatch it again) and `batch-<n>.npy` (verified outputs). Owner-only permissions: it holds
-/// the job's secret and plaintext activations.
+/// `job.json` (the `JobRecord`), `events.log` (one `JournalEvent` per line, framed and checked by
+/// `JournalLine`, synced before the step's message is acked), `segment-<n>-<s>.npy` (the unblinded
+/// input of segment s > 0 of batch n, so that a resumed job can dispatch it again), `batch-<n>.npy`
+/// (verified outputs) and `lock`. The directory is 0700 and every file 0600: it holds the job's
+/// secret seed and plaintext activations.
+///
+/// One process at a time: the object holds the job's `JobLock` for its whole life, so a second
+/// `collect` (or a `collect` while `submit` runs the job) fails at once saying the job is busy.
+/// Events are appended with O_APPEND; a failed write or sync throws; a line cut by a crash is
+/// ignored on opening and cut off the file, so later lines never run into it.
 final class JobJournal {
     let directory: URL
     private(set) var record: JobRecord
@@ -16,102 +22,135 @@ final class JobJournal {
     private(set) var countedFailures: [JournaledFailure] = []
     private(set) var done: Set<Int> = []
     private(set) var failed: [Int: String] = [:]
-    private var events: FileHandle
+    /// Complete lines of `events.log` that were not applied when it was opened (damaged lines).
+    private(set) var ignoredLines = 0
+    private let lock: JobLock
+    private let eventsURL: URL
+    private let events: Int32
+    /// Bytes of `events.log` written so far, to cut a failed append back off.
+    private var eventsLength: off_t
 
     static func directory(forJob jobID: String, home: URL) -> URL {
         home.appendingPathComponent("jobs").appendingPathComponent(jobID)
     }
 
-    /// Creates the journal of a new job.
+    /// Creates the journal of a new job and takes its lock.
+    ///
+    /// - Throws: `JournalError` when the directory already exists or any file cannot be written.
     init(creating record: JobRecord, home: URL) throws {
-        let manager = FileManager.default
         directory = JobJournal.directory(forJob: record.jobID, home: home)
-        try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFiles.makeDirectory(directory, exclusive: true)
+        // Locked before job.json exists: whoever can see the job finds it locked.
+        lock = try JobLock(directory: directory, jobID: record.jobID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let recordURL = directory.appendingPathComponent("job.json")
-        guard manager.createFile(atPath: recordURL.path, contents: try encoder.encode(record),
-                                 attributes: [.posixPermissions: 0o600]) else {
-            throw JournalError("cannot write \(recordURL.path)")
-        }
-        let eventsURL = directory.appendingPathComponent("events.log")
-        guard manager.createFile(atPath: eventsURL.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw JournalError("cannot create \(eventsURL.path)")
-        }
-        events = try FileHandle(forWritingTo: eventsURL)
+        try PrivateFiles.replace(directory.appendingPathComponent("job.json"), with: try encoder.encode(record))
+        eventsURL = directory.appendingPathComponent("events.log")
+        events = try PrivateFiles.openForAppending(eventsURL, create: true)
+        eventsLength = 0
         self.record = record
+        try PrivateFiles.syncDirectory(directory)
     }
 
-    /// Opens the journal of an existing job (for `securenets collect`).
+    /// Opens the journal of an existing job (for `securenets collect`), takes its lock and applies
+    /// every intact event.
+    ///
+    /// - Throws: `JournalError` when there is no such job, it is busy, or its files are damaged.
     init(opening jobID: String, home: URL) throws {
         directory = JobJournal.directory(forJob: jobID, home: home)
         let recordURL = directory.appendingPathComponent("job.json")
-        guard let data = try? Data(contentsOf: recordURL) else {
+        guard FileManager.default.fileExists(atPath: recordURL.path) else {
             throw JournalError("no journal for job \(jobID) in \(directory.path)")
+        }
+        lock = try JobLock(directory: directory, jobID: jobID)
+        let data: Data
+        do { data = try Data(contentsOf: recordURL) } catch {
+            throw JournalError("cannot read \(recordURL.path): \(error.localizedDescription)")
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do { record = try decoder.decode(JobRecord.self, from: data) } catch {
             throw JournalError("\(recordURL.path) is damaged: \(error)")
         }
-        let eventsURL = directory.appendingPathComponent("events.log")
-        let text = (try? String(contentsOf: eventsURL, encoding: .utf8)) ?? ""
-        events = try FileHandle(forWritingTo: eventsURL)
-        events.seekToEndOfFile()
-        for line in text.split(separator: "\n") { apply(JobJournal.fields(of: line)) }
+        eventsURL = directory.appendingPathComponent("events.log")
+        let fd = try PrivateFiles.openForAppending(eventsURL, create: false)
+        let contents: JournalLine.Contents
+        do { contents = try JobJournal.readEvents(fd, url: eventsURL) } catch {
+            close(fd)
+            throw error
+        }
+        events = fd
+        eventsLength = off_t(contents.completeLength)
+        ignoredLines = contents.ignoredLines
+        for event in contents.events { apply(event) }
     }
 
-    private func apply(_ fields: [String]) {
-        switch (fields.first, fields.count) {
-        case ("model", 2): modelPublishedAtMs = Int64(fields[1])
-        case ("dispatched", 5):
-            if let batch = Int(fields[1]), let segment = Int(fields[2]), let attempt = Int(fields[3]) {
-                dispatches.append(JournaledDispatch(batch: batch, segment: segment, attempt: attempt, manifestSHA256: fields[4]))
+    deinit { close(events) }
+
+    /// The events in the open `events.log`; a last line cut by a crash is cut off the file, or the
+    /// next append would continue it.
+    private static func readEvents(_ fd: Int32, url: URL) throws -> JournalLine.Contents {
+        let data: Data
+        do { data = try FileHandle(fileDescriptor: fd, closeOnDealloc: false).readToEnd() ?? Data() } catch {
+            throw JournalError("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        let contents = JournalLine.contents(of: data)
+        if contents.completeLength < data.count {
+            guard ftruncate(fd, off_t(contents.completeLength)) == 0, fsync(fd) == 0 else {
+                throw PrivateFiles.failure("cannot cut the damaged last line off", url, errno)
             }
-        case ("counted", 5):
-            if let batch = Int(fields[1]), let segment = Int(fields[2]), let attempt = Int(fields[3]) {
-                countedFailures.append(JournaledFailure(batch: batch, segment: segment, attempt: attempt, reason: fields[4]))
-            }
-        case ("done", 2): if let batch = Int(fields[1]) { done.insert(batch) }
-        case ("failed", 3): if let batch = Int(fields[1]) { failed[batch] = fields[2] }
-        default: break  // a torn last line from a crash: the step it describes is redone
+        }
+        return contents
+    }
+
+    private func apply(_ event: JournalEvent) {
+        switch event {
+        case .modelPublished(let time): modelPublishedAtMs = time
+        case .dispatched(let batch, let segment, let attempt, let manifestSHA256):
+            dispatches.append(JournaledDispatch(batch: batch, segment: segment, attempt: attempt, manifestSHA256: manifestSHA256))
+        case .counted(let batch, let segment, let attempt, let reason):
+            countedFailures.append(JournaledFailure(batch: batch, segment: segment, attempt: attempt, reason: reason))
+        case .late: break
+        case .done(let batch): done.insert(batch)
+        case .failed(let batch, let reason): failed[batch] = reason
         }
     }
 
-    private func append(_ line: String) throws {
-        events.write(Data((line + "\n").utf8))
-        try events.synchronize()
-        apply(JobJournal.fields(of: Substring(line)))
+    /// Appends `event` (written and synced) and applies it.
+    ///
+    /// - Throws: `JournalError` when the write or the sync fails; the partial line is cut off again
+    ///   when possible, and the event is not applied.
+    func append(_ event: JournalEvent) throws {
+        let line = JournalLine.encoded(event)
+        do {
+            try PrivateFiles.writeAll(line, to: events, url: eventsURL)
+        } catch {
+            _ = ftruncate(events, eventsLength)
+            throw error
+        }
+        eventsLength += off_t(line.count)
+        apply(event)
     }
 
-    /// A line's fields: the event name, then its fixed fields; the last field of `failed` and `counted`
-    /// (a reason) may hold spaces.
-    static func fields(of line: Substring) -> [String] {
-        let name = line.prefix(while: { $0 != " " })
-        let fixed = ["failed": 2, "counted": 4][String(name)] ?? Int.max
-        return line.split(separator: " ", maxSplits: fixed, omittingEmptySubsequences: false).map(String.init)
-    }
-
-    func recordModelPublished(atMs time: Int64) throws { try append("model \(time)") }
+    func recordModelPublished(atMs time: Int64) throws { try append(.modelPublished(atMs: time)) }
     func recordDispatched(batch: Int, segment: Int, attempt: Int, manifestSHA256: String) throws {
-        try append("dispatched \(batch) \(segment) \(attempt) \(manifestSHA256)")
+        try append(.dispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: manifestSHA256))
     }
     func recordCountedFailure(batch: Int, segment: Int, attempt: Int, reason: String) throws {
-        try append("counted \(batch) \(segment) \(attempt) \(JobJournal.oneLine(reason))")
+        try append(.counted(batch: batch, segment: segment, attempt: attempt, reason: reason))
     }
-    func recordFailed(batch: Int, reason: String) throws {
-        try append("failed \(batch) \(JobJournal.oneLine(reason))")
-    }
-
     /// Records a reply that changed nothing (late, duplicate, or about an attempt not in flight).
     func recordLate(batch: Int, segment: Int, attempt: Int, verdict: String) throws {
-        try append("late \(batch) \(segment) \(attempt) \(verdict)")
+        try append(.late(batch: batch, segment: segment, attempt: attempt, verdict: verdict))
     }
+    func recordFailed(batch: Int, reason: String) throws { try append(.failed(batch: batch, reason: reason)) }
 
-    /// Stores the unblinded input of `segment` (> 0) of `batch` before that segment is dispatched.
+    /// Stores the unblinded input of `segment` (> 0) of `batch` (owner-only, synced) before that segment
+    /// is dispatched.
     func recordSegmentInput(batch: Int, segment: Int, input: Matrix) throws {
-        try DataFile.write(input, to: segmentInputURL(batch: batch, segment: segment))
+        let url = segmentInputURL(batch: batch, segment: segment)
+        try PrivateFiles.replace(url, with: try DataFile.encoded(input, for: url))
     }
 
     func segmentInput(batch: Int, segment: Int) throws -> Matrix {
@@ -122,14 +161,11 @@ final class JobJournal {
         directory.appendingPathComponent("segment-\(batch)-\(segment).npy")
     }
 
-    private static func oneLine(_ text: String) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
-        return flat.isEmpty ? "-" : flat
-    }
-
+    /// Writes the batch's verified output (owner-only, synced), then records it done.
     func recordDone(batch: Int, output: Matrix) throws {
-        try DataFile.write(output, to: outputURL(batch: batch))
-        try append("done \(batch)")
+        let url = outputURL(batch: batch)
+        try PrivateFiles.replace(url, with: try DataFile.encoded(output, for: url))
+        try append(.done(batch: batch))
     }
 
     func output(batch: Int) throws -> Matrix { try DataFile.readMatrix(at: outputURL(batch: batch)) }
@@ -155,6 +191,7 @@ struct JournaledFailure: Equatable {
     let reason: String
 }
 
+/// Why the job journal could not be created, opened or written; `description` says what and where.
 struct JournalError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

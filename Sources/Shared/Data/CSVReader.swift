@@ -1,8 +1,12 @@
 /// Reads comma-separated numbers: one sample per line, every line with the same number of cells.
 ///
-/// The first non-blank line is a header when any of its cells is not a number (its cell count must
-/// still match the data). Blank lines are skipped; `\n`, `\r\n` and `\r` all end a line; cells may
-/// be padded with spaces. Quoting is not supported: data files hold numbers only.
+/// Header rule, which never takes a data row for a header: the first non-blank line is a header
+/// only when none of its cells is a number (an empty cell is not a number, so pandas' `,f0,f1` is a
+/// header); when all of its cells are numbers it is data; a line that mixes the two is an error
+/// naming the line and a cell of each kind. The header's cell count must match the data.
+/// "A number" here is anything `Float` parses, for labels too, so `0.5` is never a header.
+/// Blank lines are skipped; `\n`, `\r\n` and `\r` all end a line; cells may be padded with spaces.
+/// Quoting is not supported: data files hold numbers only.
 enum CSVReader {
     /// The matrix in `text`, one row per data line.
     ///
@@ -52,12 +56,15 @@ enum CSVReader {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingWhitespace() }
             if cells.count == 1 && cells[0].isEmpty { continue }
-            let parsed = cells.map(value)
-            let isFirstLine = table.lineNumbers.isEmpty && headerColumns == nil
-            if isFirstLine && parsed.contains(where: { $0 == nil }) {
-                headerColumns = cells.count
-                continue
+            if table.lineNumbers.isEmpty && headerColumns == nil {
+                switch try firstLineKind(cells, file: file, line: lineNumber) {
+                case .header:
+                    headerColumns = cells.count
+                    continue
+                case .data: break
+                }
             }
+            let parsed = cells.map(value)
             let expected = table.lineNumbers.isEmpty ? (headerColumns ?? cells.count) : table.columns
             guard cells.count == expected else {
                 let reference = table.lineNumbers.first.map { "line \($0)" } ?? "the header"
@@ -66,9 +73,8 @@ enum CSVReader {
             }
             for (column, cell) in parsed.enumerated() {
                 guard let number = cell else {
-                    let shown = cells[column].isEmpty ? "empty" : "'\(cells[column].prefix(40))'"
                     throw DataFileError(.notANumber, file: file, line: lineNumber,
-                                        problem: "cell \(column + 1) is \(shown), not \(valueKind)")
+                                        problem: "cell \(column + 1) is \(shown(cells[column])), not \(valueKind)")
                 }
                 table.values.append(number)
             }
@@ -84,6 +90,29 @@ enum CSVReader {
                                 problem: headerColumns == nil ? "the file is empty" : "the file has a header line but no data")
         }
         return table
+    }
+}
+
+extension CSVReader {
+    enum FirstLineKind: Equatable {
+        case header, data
+    }
+
+    /// Applies the header rule to the cells of the first non-blank line (see the type's documentation).
+    ///
+    /// Throws `DataFileError(.notANumber)` naming `line`, a cell that is not a number and one that is,
+    /// when the line mixes them.
+    static func firstLineKind(_ cells: [Substring], file: String, line: Int) throws -> FirstLineKind {
+        let isNumber = cells.map { Float($0) != nil }
+        guard let text = isNumber.firstIndex(of: false) else { return .data }
+        guard let number = isNumber.firstIndex(of: true) else { return .header }
+        throw DataFileError(.notANumber, file: file, line: line,
+                            problem: "cell \(text + 1) is \(shown(cells[text])), not a number, but cell \(number + 1) is the number \(shown(cells[number])): the first line is a header only when none of its cells is a number, and data only when all are")
+    }
+
+    /// A cell as error messages show it: quoted and cut to 40 characters, or `empty`.
+    private static func shown(_ cell: Substring) -> String {
+        cell.isEmpty ? "empty" : "'\(cell.prefix(40))'"
     }
 }
 

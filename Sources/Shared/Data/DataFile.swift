@@ -25,13 +25,18 @@ public enum DataFile {
     }
 
     /// Reads a 2-D matrix (rows = samples) from `.npy` (float32/float64, either byte order, C or
-    /// Fortran order) or CSV (numbers only, optional header line).
+    /// Fortran order) or CSV (numbers only, optional header line; see `CSVReader` for the rule).
+    ///
+    /// An `.npy` file's header is read first: its shape is checked against `TensorLimits` and the
+    /// file's size before any data is read, so memory use is bounded by the file, never by its claim.
     ///
     /// - Throws: `DataFileError` for an unknown extension, an unreadable file, or any malformed
     ///   content (see `DataFileError.Code`); never traps on bad input.
     public static func readMatrix(at url: URL) throws -> Matrix {
-        let format = try Format(of: url)
-        return try matrix(from: try contents(of: url), format: format, file: url.path)
+        switch try Format(of: url) {
+        case .npy: try NPYReader.matrix(contentsOf: url)
+        case .csv: try CSVReader.matrix(from: try text(of: try contents(of: url), file: url.path), file: url.path)
+        }
     }
 
     /// Reads a matrix from the bytes of a data file, as `readMatrix(at:)` reads the file: `name`
@@ -47,8 +52,10 @@ public enum DataFile {
     ///
     /// - Throws: `DataFileError` as `readMatrix(at:)` does.
     public static func readLabels(at url: URL) throws -> [Int] {
-        let format = try Format(of: url)
-        return try labels(from: try contents(of: url), format: format, file: url.path)
+        switch try Format(of: url) {
+        case .npy: try NPYReader.labels(contentsOf: url)
+        case .csv: try CSVReader.labels(from: try text(of: try contents(of: url), file: url.path), file: url.path)
+        }
     }
 
     /// Reads labels from the bytes of a data file, as `readLabels(at:)` reads the file; `name` picks
@@ -78,9 +85,17 @@ public enum DataFile {
     ///
     /// - Throws: `DataFileError` for an unknown extension or a failed write.
     public static func write(_ matrix: Matrix, to url: URL) throws {
+        try write(try encoded(matrix, for: url), to: url)
+    }
+
+    /// The bytes `write(_:to:)` writes for `matrix` at `url`, for callers that write files their own
+    /// way (the producer's journal writes them owner-only and synced).
+    ///
+    /// - Throws: `DataFileError` for an unknown extension.
+    public static func encoded(_ matrix: Matrix, for url: URL) throws -> Data {
         switch try Format(of: url) {
-        case .npy: try write(NPYWriter.encoded(matrix), to: url)
-        case .csv: try write(Data(CSVWriter.text(of: matrix).utf8), to: url)
+        case .npy: NPYWriter.encoded(matrix)
+        case .csv: Data(CSVWriter.text(of: matrix).utf8)
         }
     }
 
@@ -96,7 +111,7 @@ public enum DataFile {
 
     private static func contents(of url: URL) throws -> Data {
         do {
-            // Mapped: a large input file is paged in as it is decoded instead of copied first.
+            // Mapped: a large text file is paged in as it is decoded instead of copied first.
             return try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
             throw DataFileError(.unreadable, file: url.path, problem: "cannot read the file (\(error.localizedDescription))")

@@ -21,6 +21,48 @@ struct NPYHeader {
     /// Element types SecureNets reads, named the way error messages list them.
     static let supportedTypes = "float32 or float64 ('<f4', '<f8', '>f4', '>f8') or, for labels, int32 or int64"
 
+    /// The longest header dictionary read: NumPy writes about 120 bytes for a 2-D array, so a larger
+    /// claim is refused before it is read.
+    static let maxLength = 1 << 16
+
+    /// Reads and parses the header from the start of the open file `handle`, reading no more than
+    /// the header itself (at most `maxLength` bytes of dictionary), so that the shape can be checked
+    /// before the data is read. Leaves the handle just after the header.
+    ///
+    /// Throws `DataFileError` as `parse` does, `.malformedHeader` for a length over `maxLength`,
+    /// `.unreadable` when reading fails.
+    static func read(from handle: FileHandle, file: String) throws -> NPYHeader {
+        func readBytes(_ count: Int) throws -> Data {
+            do { return try handle.read(upToCount: count) ?? Data() } catch {
+                throw DataFileError(.unreadable, file: file, problem: "cannot read the file (\(error.localizedDescription))")
+            }
+        }
+        // Magic, version and the 2- or 4-byte length; `parse` explains what is wrong with short ones.
+        var prelude = try readBytes(10)
+        if prelude.count == 10, prelude[prelude.startIndex + 6] != 1 { prelude += try readBytes(2) }
+        let length = prelude.withUnsafeBytes { declaredLength(in: $0) }
+        guard let length else { return try prelude.withUnsafeBytes { try parse($0, file: file) } }
+        guard length <= maxLength else {
+            throw DataFileError(.malformedHeader, file: file,
+                                problem: "the header claims \(length) bytes; at most \(maxLength) are accepted")
+        }
+        let dictionary = try readBytes(length)
+        return try (prelude + dictionary).withUnsafeBytes { try parse($0, file: file) }
+    }
+
+    /// The header length that `bytes` (the start of a file) declares, or nil when they are too short
+    /// or not a supported magic and version (`parse` then says why).
+    private static func declaredLength(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic), bytes[7] == 0 else { return nil }
+        switch bytes[6] {
+        case 1: return Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
+        case 2, 3:
+            guard bytes.count >= 12 else { return nil }
+            return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        default: return nil
+        }
+    }
+
     /// Parses the header at the start of `bytes`; `file` names the file in errors.
     ///
     /// Throws `DataFileError` (`.malformedHeader`, `.unsupportedElementType`) naming the file and the
@@ -42,12 +84,9 @@ struct NPYHeader {
         case (2, 0), (3, 0): lengthWidth = 4
         default: throw malformed(".npy format version \(major).\(minor) is not supported (1.0, 2.0 and 3.0 are)")
         }
-        guard bytes.count >= 8 + lengthWidth else {
+        guard let headerLength = declaredLength(in: bytes) else {
             throw malformed("the file ends inside the header length")
         }
-        let headerLength = lengthWidth == 2
-            ? Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
-            : Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         let headerStart = 8 + lengthWidth
         guard headerLength <= bytes.count - headerStart else {
             throw malformed("the header claims \(headerLength) bytes, but only \(bytes.count - headerStart) follow")

@@ -134,6 +134,19 @@ final class PipelineCluster: @unchecked Sendable {
         throw HarnessError("timed out waiting for \(what)\n\(diagnostics())")
     }
 
+    /// The `published` lines in the journal of the only job in this home (0 before it exists).
+    func publishedSegmentCount() -> Int {
+        let jobs = home.appendingPathComponent("jobs")
+        guard let job = (try? FileManager.default.contentsOfDirectory(atPath: jobs.path))?.first,
+              let events = try? String(contentsOf: jobs.appendingPathComponent("\(job)/events.log"), encoding: .utf8)
+        else { return 0 }
+        // First dispatches: `dispatched <batch> <segment> 1 <digest> <check>`.
+        return events.split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ")
+            return fields.first == "dispatched" && fields.count > 3 && fields[3] == "1"
+        }.count
+    }
+
     /// The tail of every service log, for failure messages.
     func diagnostics() -> String {
         ([verifier].compactMap { $0 } + workers).map { process in

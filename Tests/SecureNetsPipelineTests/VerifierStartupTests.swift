@@ -80,4 +80,45 @@ struct VerifierStartupTests {
         #expect(!output.contains("retrying"))
         #expect(!output.contains("not-the-pass-7f3"))
     }
+
+    @Test func aVerifierWithAWrongPasswordExitsAtOnce() throws {
+        let home = try freshHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let base = try AMQPURL(PipelineCluster.baseAMQP)
+        let result = try runCommand(RepositoryPaths.binary("securenets-verifier"), ["serve", "--id", "wrong-password"],
+                                    environment: ["SECURENETS_VERIFIER_AMQP_URL": "amqp://securenets-verifier:not-the-pass-7f3@\(base.host):\(base.port)/securenets",
+                                                  "SECURENETS_AMQP_URL": "", "SECURENETS_HOME": home.path,
+                                                  "SECURENETS_DATABASE_URL": PipelineCluster.databaseURL],
+                                    timeout: 120)
+        let output = result.stdout + result.stderr
+        #expect(result.status != 0)
+        #expect(output.contains("refused user 'securenets-verifier' (wrong password or unknown user"), "\(output)")
+        #expect(!output.contains("retrying"))
+    }
+
+    /// Before any verifier or producer declared the queues, a worker waits, says why, and stops
+    /// cleanly when asked.
+    @Test func aWorkerBeforeTheQueuesExistSaysWhoDeclaresThem() throws {
+        let home = try freshHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let vhost = "securenets-test-noqueues-\(UUID().uuidString.prefix(8).lowercased())"
+        let rabbitmq = RepositoryPaths.root.appendingPathComponent("infra/local/rabbitmq")
+        let created = try runCommand(rabbitmq, ["vhost-add", vhost])
+        try #require(created.status == 0, "\(created.stderr)")
+        defer { _ = try? runCommand(rabbitmq, ["vhost-delete", vhost]) }
+        let base = try AMQPURL(PipelineCluster.baseAMQP)
+        let worker = try ChildProcess(name: "early-worker", executable: RepositoryPaths.binary("securenets-worker"),
+                                      arguments: ["--id", "early-worker", "--threads", "1"],
+                                      environment: ["SECURENETS_WORKER_AMQP_URL": "amqp://securenets-worker:securenets-worker@\(base.host):\(base.port)/\(vhost)",
+                                                    "SECURENETS_AMQP_URL": "", "SECURENETS_HOME": home.path],
+                                      logDirectory: home)
+        defer { worker.stop() }
+        let expected = "queue securenets.jobs does not exist yet: start a verifier or a producer, which declare it; retrying in"
+        let deadline = Date().addingTimeInterval(60)
+        while !worker.log.contains(expected), worker.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(worker.log.contains(expected), "\(worker.log)")
+        #expect(!worker.log.contains("no verifier has declared"))
+        worker.signal(SIGTERM)
+        #expect(worker.wait(timeout: 30) == 0)
+    }
 }

@@ -176,6 +176,9 @@ public final class AMQPConnection: @unchecked Sendable {
                 throw AMQPError(.loginRefused,
                                 "vhost '\(url.vhost)' does not exist on the broker at \(endpoint): fix the URL's path "
                                 + "or create it (rabbitmqctl add_vhost) (broker: \(broker))", replyCode: code)
+            case 530 where broker.contains(" is down"):
+                throw AMQPError(.loginRefused, "vhost '\(url.vhost)' is down on the broker at \(endpoint) (recovering after "
+                                + "a restart?) (broker: \(broker))", replyCode: code, cause: .vhostDown)
             case 530:
                 throw AMQPError(.loginRefused,
                                 "user '\(url.user)' may not use vhost '\(url.vhost)' on the broker at \(endpoint) "

@@ -79,6 +79,8 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         case connectionRefused
         /// The broker's host name does not resolve.
         case hostUnresolvable
+        /// The vhost exists but the broker reports it down (recovering after a restart): retried.
+        case vhostDown
     }
 
     init(_ code: Code, _ description: String, replyCode: Int? = nil, closesConnection: Bool? = nil,
@@ -116,12 +118,14 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
     /// unresolvable host is permanent only before the process ever reached the broker — at start-up
     /// it almost always means a wrong URL or a broker not started — and passing afterwards, when
     /// it means the broker (or its DNS name) is restarting. Everything else (lost connections,
-    /// timeouts, `404 NOT_FOUND` for a queue not declared yet, ...) is passing.
+    /// timeouts, `404 NOT_FOUND` for a queue not declared yet, a vhost the broker reports as down
+    /// while it recovers, ...) is passing.
     ///
     /// - Parameter connectedBefore: whether this process had opened a broker connection before.
     public func isPermanent(connectedBefore: Bool) -> Bool {
         switch code.base {
-        case .invalidURL, .loginRefused: return true
+        case .invalidURL: return true
+        case .loginRefused: return cause != .vhostDown
         case .connectFailed: return !connectedBefore && cause != .unspecified
         case .channelClosed, .connectionClosed: return replyCode == 403
         default: return false

@@ -20,7 +20,7 @@ import Logging
 /// ``AMQPError/Code/channelClosed`` and leave the connection usable: the next operation opens a
 /// fresh channel, restoring the prefetch and publisher-confirm settings, but not consumers.
 /// **Connection errors** throw an error whose ``AMQPError/closesConnection`` is true; every later
-/// call throws ``AMQPError/Code/notOpen``. Open a new connection (see ``connectWithBackoff(url:connectionName:heartbeat:timeout:maxBodyBytes:policy:logger:shouldContinue:)``).
+/// call throws ``AMQPError/Code/notOpen``. Open a new connection (see ``BrokerRetry``).
 ///
 /// **Heartbeats** are sent and checked only while the connection waits for the broker (in
 /// ``nextDelivery(timeout:)``, a confirm wait, ``keepAlive()`` or any other call). RabbitMQ drops
@@ -77,15 +77,17 @@ public final class AMQPConnection: @unchecked Sendable {
     ///   - heartbeat: the interval the client proposes; the broker may lower it. `.zero` disables
     ///     heartbeats. See the type's discussion for what it means for long computations.
     ///   - timeout: the bound for each exchange with the broker (see ``timeout``).
+    ///   - connectTimeout: the bound for the TCP connect and for the login handshake each;
+    ///     nil uses `timeout`. ``BrokerAttempt`` shortens it to what is left before a deadline.
     ///   - maxBodyBytes: see ``maxBodyBytes``.
     ///   - logger: receives connection lifecycle events at debug level and broker warnings.
-    /// - Throws: ``AMQPError`` with code ``AMQPError/Code/connectFailed`` (e.g. "cannot connect to
-    ///   127.0.0.1:5672: connection refused"), ``AMQPError/Code/loginRefused`` (wrong password,
+    /// - Throws: ``AMQPError`` with code ``AMQPError/Code/connectFailed`` (e.g. "broker at
+    ///   127.0.0.1:5672 refused the connection: ..."), ``AMQPError/Code/loginRefused`` (wrong password,
     ///   unknown vhost or no access to it), ``AMQPError/Code/timeout`` or
     ///   ``AMQPError/Code/connectionLost`` (the peer is not an AMQP 0-9-1 broker).
     public init(url: AMQPURL, connectionName: String, heartbeat: Duration = .seconds(60),
-                timeout: Duration = .seconds(30), maxBodyBytes: Int = AMQPConnection.defaultMaxBodyBytes,
-                logger: Logger) throws {
+                timeout: Duration = .seconds(30), connectTimeout: Duration? = nil,
+                maxBodyBytes: Int = AMQPConnection.defaultMaxBodyBytes, logger: Logger) throws {
         self.url = url
         self.connectionName = connectionName
         self.maxBodyBytes = maxBodyBytes
@@ -98,16 +100,18 @@ public final class AMQPConnection: @unchecked Sendable {
             throw AMQPError(.connectFailed, "cannot connect to \(url.host):\(url.port): out of memory")
         }
         do {
-            let fd = try openTCPConnection(host: url.host, port: url.port, timeout: timeout)
+            let connectTimeout = connectTimeout ?? timeout
+            let fd = try openTCPConnection(host: url.host, port: url.port, timeout: connectTimeout)
             guard let socket = amqp_tcp_socket_new(state) else {
                 closeDescriptor(fd)
                 throw AMQPError(.connectFailed, "cannot connect to \(url.host):\(url.port): out of memory")
             }
             amqp_tcp_socket_set_sockfd(socket, fd) // the connection owns and closes the descriptor
+            var handshakeLimit = connectTimeout.timeval
+            amqp_set_handshake_timeout(state, &handshakeLimit)
             var limit = timeout.timeval
-            amqp_set_handshake_timeout(state, &limit)
             amqp_set_rpc_timeout(state, &limit)
-            try login(state, heartbeat: heartbeat)
+            try login(state, heartbeat: heartbeat, timeout: connectTimeout)
         } catch {
             amqp_destroy_connection(state)
             throw error
@@ -139,7 +143,7 @@ public final class AMQPConnection: @unchecked Sendable {
         logger.debug("AMQP connection closed")
     }
 
-    private func login(_ state: amqp_connection_state_t, heartbeat: Duration) throws {
+    private func login(_ state: amqp_connection_state_t, heartbeat: Duration, timeout: Duration) throws {
         let reply = withCArena { arena -> amqp_rpc_reply_t in
             // consumer_cancel_notify: without it RabbitMQ does not tell a consumer that its queue
             // was deleted, and nextDelivery would wait forever. connection.blocked: learn about
@@ -166,12 +170,19 @@ public final class AMQPConnection: @unchecked Sendable {
             switch code {
             case 403:
                 throw AMQPError(.loginRefused,
-                                "login refused for user '\(url.user)' on vhost '\(url.vhost)' (broker: \(broker))",
-                                replyCode: code)
+                                "broker at \(endpoint) refused user '\(url.user)' (wrong password or unknown user; "
+                                + "vhost '\(url.vhost)'; broker: \(broker))", replyCode: code)
+            case 530 where broker.contains("not found"):
+                throw AMQPError(.loginRefused,
+                                "vhost '\(url.vhost)' does not exist on the broker at \(endpoint): fix the URL's path "
+                                + "or create it (rabbitmqctl add_vhost) (broker: \(broker))", replyCode: code)
+            case 530 where broker.contains(" is down"):
+                throw AMQPError(.loginRefused, "vhost '\(url.vhost)' is down on the broker at \(endpoint) (recovering after "
+                                + "a restart?) (broker: \(broker))", replyCode: code, cause: .vhostDown)
             case 530:
                 throw AMQPError(.loginRefused,
-                                "vhost '\(url.vhost)' refused for user '\(url.user)': it does not exist or the "
-                                + "user has no permissions on it (broker: \(broker))", replyCode: code)
+                                "user '\(url.user)' may not use vhost '\(url.vhost)' on the broker at \(endpoint) "
+                                + "(rabbitmqctl set_permissions) (broker: \(broker))", replyCode: code)
             default:
                 throw AMQPError(.connectionClosed, "\(endpoint) closed the connection during login: \(broker)",
                                 replyCode: code)
@@ -303,6 +314,10 @@ public final class AMQPConnection: @unchecked Sendable {
         if text.contains("larger than configured max size") {
             return AMQPError(.messageTooLarge, "message larger than the broker's limit "
                              + "(\(operation); broker: \(code) \(text))", replyCode: code)
+        }
+        if code == 403 {
+            return AMQPError(.channelClosed, accessRefusedDescription(user: url.user, operation: operation,
+                                                                      brokerText: "\(code) \(text)"), replyCode: code)
         }
         return AMQPError(.channelClosed, "channel closed by the broker during \(operation): \(code) \(text)",
                          replyCode: code)

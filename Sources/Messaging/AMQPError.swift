@@ -69,11 +69,32 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
     /// wait for a publisher confirm.
     public let closesConnection: Bool
 
-    init(_ code: Code, _ description: String, replyCode: Int? = nil, closesConnection: Bool? = nil) {
+    /// What the failure means for retrying, where the code alone does not say (see ``Cause``).
+    let cause: Cause
+
+    /// Finer causes that decide whether retrying can help.
+    enum Cause: Sendable {
+        case unspecified
+        /// Nothing listens on the broker's port (ECONNREFUSED).
+        case connectionRefused
+        /// The broker's host name does not resolve.
+        case hostUnresolvable
+        /// The vhost exists but the broker reports it down (recovering after a restart): retried.
+        case vhostDown
+    }
+
+    init(_ code: Code, _ description: String, replyCode: Int? = nil, closesConnection: Bool? = nil,
+         cause: Cause = .unspecified) {
         self.code = code
         self.description = description
         self.replyCode = replyCode
         self.closesConnection = closesConnection ?? code.closesConnectionByDefault
+        self.cause = cause
+    }
+
+    /// The same error with another description (to add context such as how long was waited).
+    func described(_ description: String) -> AMQPError {
+        AMQPError(code, description, replyCode: replyCode, closesConnection: closesConnection, cause: cause)
     }
 
     /// Whether trying again later (with a new connection where this one is unusable) may
@@ -87,6 +108,33 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         default: return false
         }
     }
+
+    /// Whether waiting cannot fix this error, so a process should stop and say what to fix rather
+    /// than retry.
+    ///
+    /// Always permanent: an invalid URL, a refused login (wrong password or unknown user, a vhost
+    /// that does not exist or that the user may not use), and `403 ACCESS_REFUSED` on any operation
+    /// (the user lacks a configure, write or read permission). A refused connection or an
+    /// unresolvable host is permanent only before the process ever reached the broker — at start-up
+    /// it almost always means a wrong URL or a broker not started — and passing afterwards, when
+    /// it means the broker (or its DNS name) is restarting. Everything else (lost connections,
+    /// timeouts, `404 NOT_FOUND` for a queue not declared yet, a vhost the broker reports as down
+    /// while it recovers, ...) is passing.
+    ///
+    /// - Parameter connectedBefore: whether this process had opened a broker connection before.
+    public func isPermanent(connectedBefore: Bool) -> Bool {
+        switch code.base {
+        case .invalidURL: return true
+        case .loginRefused: return cause != .vhostDown
+        case .connectFailed: return !connectedBefore && cause != .unspecified
+        case .channelClosed, .connectionClosed: return replyCode == 403
+        default: return false
+        }
+    }
+
+    /// Whether the broker closed the channel because an exchange or queue does not exist
+    /// (`404 NOT_FOUND`), e.g. a consumer started before anyone declared its queue.
+    public var isNotFound: Bool { code.base == .channelClosed && replyCode == 404 }
 }
 
 extension AMQPError.Code {

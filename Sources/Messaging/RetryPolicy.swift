@@ -1,17 +1,17 @@
-import Logging
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// How long to wait between attempts to reach the broker: capped exponential backoff with jitter.
+/// How long to wait between attempts to reach the broker (or the database): capped exponential
+/// backoff with jitter. The one policy every binary uses (see ``BrokerRetry``).
 ///
 /// The delay before retry *n* (n = 1 after the first failure) is
 /// `min(maximumDelay, initialDelay × multiplier^(n−1))`, then scaled by a random factor in
 /// `[1 − jitter, 1 + jitter]` (and capped again) so that many workers restarting together do not
-/// hit the broker in lockstep.
+/// hit the broker in lockstep. An attempt that ran longer than ``healthyAfter`` before failing
+/// counts as a success: the next delay starts again from ``initialDelay``.
 public struct RetryPolicy: Sendable {
     /// The delay before the first retry.
     public var initialDelay: Duration
@@ -23,15 +23,21 @@ public struct RetryPolicy: Sendable {
     public var jitter: Double
     /// Attempts in all before giving up; nil retries until `shouldContinue` says stop.
     public var maxAttempts: Int?
+    /// How long an attempt must have run before its failure resets the backoff (a session that
+    /// worked for a while, then lost its broker).
+    public var healthyAfter: Duration
 
-    /// A policy; the defaults retry for ever with 0.5 s, 1 s, 2 s, … up to 30 s, ±20 %.
+    /// A policy; the defaults retry for ever with 0.5 s, 1 s, 2 s, … up to 30 s, ±20 %, and start
+    /// again from 0.5 s after a session that lasted 30 s.
     public init(initialDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
-                multiplier: Double = 2, jitter: Double = 0.2, maxAttempts: Int? = nil) {
+                multiplier: Double = 2, jitter: Double = 0.2, maxAttempts: Int? = nil,
+                healthyAfter: Duration = .seconds(30)) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.multiplier = multiplier
         self.jitter = jitter
         self.maxAttempts = maxAttempts
+        self.healthyAfter = healthyAfter
     }
 
     /// The delay before retry `retry` (1 after the first failed attempt), with jitter drawn from
@@ -50,52 +56,5 @@ public struct RetryPolicy: Sendable {
     public func delay(beforeRetry retry: Int) -> Duration {
         var generator = SystemRandomNumberGenerator()
         return delay(beforeRetry: retry, using: &generator)
-    }
-}
-
-/// Opens a connection, retrying while the broker is unreachable.
-///
-/// Each failed attempt is logged at warning level, e.g. "broker unreachable, retrying in 2.0 s
-/// (attempt 3)", with the error. Only transient failures (``AMQPError/isTransient``: refused or
-/// timed-out connections, a broker shutting down) are retried; wrong credentials or a missing
-/// vhost are thrown at once, since waiting would not fix them.
-///
-/// - Parameters:
-///   - policy: the delays and the attempt limit.
-///   - shouldContinue: asked every 100 ms while waiting between attempts; return false to stop
-///     (on shutdown). The last error is then thrown.
-///   - Other parameters: as ``AMQPConnection/init(url:connectionName:heartbeat:timeout:maxBodyBytes:logger:)``.
-/// - Throws: the last ``AMQPError`` when attempts run out, the first non-transient one, or the
-///   last one when `shouldContinue` returns false.
-public func connectWithBackoff(url: AMQPURL, connectionName: String, heartbeat: Duration = .seconds(60),
-                               timeout: Duration = .seconds(30),
-                               maxBodyBytes: Int = AMQPConnection.defaultMaxBodyBytes,
-                               policy: RetryPolicy = RetryPolicy(), logger: Logger,
-                               shouldContinue: () -> Bool = { true }) throws -> AMQPConnection {
-    var attempt = 1
-    while true {
-        do {
-            return try AMQPConnection(url: url, connectionName: connectionName, heartbeat: heartbeat,
-                                      timeout: timeout, maxBodyBytes: maxBodyBytes, logger: logger)
-        } catch let error as AMQPError where error.isTransient {
-            if let maxAttempts = policy.maxAttempts, attempt >= maxAttempts { throw error }
-            let delay = policy.delay(beforeRetry: attempt)
-            attempt += 1
-            logger.warning("broker unreachable, retrying in \(delay.shortDescription) (attempt \(attempt))",
-                           metadata: ["amqp.url": "\(url)", "error": "\(error)"])
-            guard sleep(for: delay, while: shouldContinue) else { throw error }
-        }
-    }
-}
-
-/// Sleeps in short slices so a stop request is seen within 100 ms; false when stopped.
-private func sleep(for delay: Duration, while shouldContinue: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + delay
-    while true {
-        guard shouldContinue() else { return false }
-        let remaining = deadline - ContinuousClock.now
-        if remaining <= .zero { return true }
-        var slice = Swift.min(remaining, .milliseconds(100)).timespec
-        nanosleep(&slice, nil)
     }
 }

@@ -59,4 +59,10 @@ public final class StopSignal: @unchecked Sendable {
         }
         return isRaised
     }
+
+    /// ``wait(seconds:)`` for a `Duration`.
+    @discardableResult
+    public func wait(for duration: Duration) -> Bool {
+        wait(seconds: duration / .seconds(1))
+    }
 }

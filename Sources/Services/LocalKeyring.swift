@@ -14,18 +14,41 @@ public struct LocalKeyring: Sendable {
     public var verifierPublicKey: URL { KeyFiles.publicKeyURL(for: verifierPrivateKey) }
     public var authorizedProducers: URL { directory.appendingPathComponent("authorized_producers") }
 
-    /// Ensures both key pairs exist and the producer is authorized. Safe to call from several processes:
-    /// a key another process created in between is loaded, not replaced.
-    public func ensureLocalDefaults() throws {
+    /// The public keys of a local installation.
+    public struct PublicKeys: Sendable, Equatable {
+        public let producer: TrustedKey
+        public let verifier: TrustedKey
+    }
+
+    /// Ensures both key pairs exist and the producer is authorized, and returns their public keys.
+    ///
+    /// Safe to call from several processes at once: each private key is created whole or not at all
+    /// (``KeyFiles/create(privateKeyAt:comment:)`` never replaces one), a process that loses the race
+    /// loads the winner's key, public keys are derived from the private ones (a `.pub` missing after
+    /// a crash is written again), and authorizing appends under a lock without duplicating the line.
+    /// So all callers end with the same one key pair of each kind.
+    @discardableResult
+    public func ensureLocalDefaults() throws -> PublicKeys {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        for (key, comment) in [(producerPrivateKey, "local-producer"), (verifierPrivateKey, "local-verifier")]
-        where !FileManager.default.fileExists(atPath: key.path) {
-            do { _ = try KeyFiles.create(privateKeyAt: key, comment: comment) } catch {
-                if !FileManager.default.fileExists(atPath: key.path) { throw error }
+        let producer = try ensureKeyPair(at: producerPrivateKey, comment: "local-producer")
+        let verifier = try ensureKeyPair(at: verifierPrivateKey, comment: "local-verifier")
+        try KeyFiles.authorize(producer, in: authorizedProducers)
+        return PublicKeys(producer: producer, verifier: verifier)
+    }
+
+    private func ensureKeyPair(at url: URL, comment: String) throws -> TrustedKey {
+        if !FileManager.default.fileExists(atPath: url.path) {
+            do { _ = try KeyFiles.create(privateKeyAt: url, comment: comment) } catch {
+                // Another process created it in between: use theirs.
+                if !FileManager.default.fileExists(atPath: url.path) { throw error }
             }
         }
-        let producer = try KeyFiles.loadTrustedKeys(at: KeyFiles.publicKeyURL(for: producerPrivateKey))
-        for key in producer { try KeyFiles.authorize(key, in: authorizedProducers) }
+        let key = TrustedKey(publicKey: try KeyFiles.loadPrivateKey(at: url).publicKey.publicKey, comment: comment)
+        let publicKeyFile = KeyFiles.publicKeyURL(for: url)
+        if (try? KeyFiles.loadTrustedKeys(at: publicKeyFile)) != [key] {
+            try KeyFiles.writePublicKey(key, for: url)
+        }
+        return key
     }
 }

@@ -1,26 +1,31 @@
-import Foundation
 import Logging
 import SecureNetsMessaging
 
-/// Runs a broker session again and again until `stop` is raised, waiting a capped exponential,
-/// jittered delay after each broker failure and saying so in the log. A session that ran for a
-/// while resets the backoff, so a broker restart next week starts again from half a second.
+/// Runs a service's broker session again and again until `stop` is raised, with ``BrokerRetry``'s
+/// one policy: a passing broker failure (lost connection, broker restarting, a queue not declared
+/// yet) waits a capped exponential, jittered delay and says so in the log; a permanent one (wrong
+/// password, missing vhost, refused permission, and at start-up a refused port or unknown host) is
+/// thrown at once, so the binary exits non-zero with the sentence saying what to fix. A session
+/// that ran for a while resets the backoff, so a broker restart next week starts again from half a
+/// second.
 public enum ReconnectingLoop {
-    public static func run(until stop: StopSignal, logger: Logger, hint: String = "",
-                           session: () throws -> Void) throws {
-        var failures = 0
-        while !stop.isRaised {
-            let started = Date()
-            do {
-                try session()
-                return
-            } catch let error as AMQPError {
-                if Date().timeIntervalSince(started) > 30 { failures = 0 }
-                failures += 1
-                let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                logger.warning("broker connection lost\(hint), reconnecting in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
-                stop.wait(seconds: delay)
+    /// - Parameters:
+    ///   - explain: a better sentence for a passing error than its description; nil keeps it.
+    ///   - session: one broker session; it opens its connections with `attempt.connect` and returns
+    ///     when `stop` is raised.
+    /// - Throws: a permanent ``AMQPError``; never a passing one (once `stop` is raised, the loop
+    ///   returns instead).
+    public static func run(until stop: StopSignal, logger: Logger, policy: RetryPolicy = RetryPolicy(),
+                           explain: (AMQPError) -> String? = { _ in nil },
+                           session: (BrokerAttempt) throws -> Void) throws {
+        do {
+            try BrokerRetry.run(policy: policy, logger: logger, explain: explain,
+                                shouldContinue: { !stop.isRaised }) { attempt in
+                guard !stop.isRaised else { return }
+                try session(attempt)
             }
+        } catch let error as AMQPError where stop.isRaised && !error.isPermanent(connectedBefore: true) {
+            return // shutting down while waiting to reconnect
         }
     }
 }

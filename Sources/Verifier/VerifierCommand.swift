@@ -36,7 +36,10 @@ extension VerifierCommand {
             abstract: "Consume results, verify, audit and reply (the default).",
             discussion: """
             Applies pending migrations first. With no key flags, uses (and on first use creates) the local
-            key files in $SECURENETS_HOME/keys: verifier.key and authorized_producers.
+            key files in $SECURENETS_HOME/keys: verifier.key and authorized_producers (which then authorizes
+            the local producer). Refuses to start when the authorized-keys file is missing or holds no key,
+            unless --allow-no-producers is given. Exits non-zero at once on a broker error that waiting cannot
+            fix (wrong password, missing vhost, refused permission, nothing listening at start-up).
             SIGTERM or SIGINT finishes the result in flight, then exits 0.
             """
         )
@@ -46,9 +49,6 @@ extension VerifierCommand {
 
         @Option(help: "Random vectors per layer check.")
         var rounds = 2
-
-        @Option(help: "Attempts per batch before the reply says failed.")
-        var maxAttempts = 3
 
         @Option(help: "Results the broker may deliver ahead of the one being verified.")
         var prefetch = 1
@@ -62,6 +62,9 @@ extension VerifierCommand {
         @Option(help: "File of producer public keys allowed to submit jobs (ed25519 <base64> [comment] per line).")
         var authorizedKeys: String?
 
+        @Flag(help: "Start even if the authorized-keys file is missing or holds no key (every job is then rejected).")
+        var allowNoProducers = false
+
         @Option(help: "Broker URL (default: $SECURENETS_VERIFIER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-verifier).")
         var amqpURL: String?
 
@@ -72,7 +75,6 @@ extension VerifierCommand {
 
         func validate() throws {
             guard rounds >= 1, rounds <= 64 else { throw ValidationError("--rounds must be between 1 and 64") }
-            guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
             guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
         }
 
@@ -88,7 +90,9 @@ extension VerifierCommand {
                 databaseURL: database.resolvedURL,
                 signingKeyPath: URL(fileURLWithPath: signingKey ?? keyring.verifierPrivateKey.path),
                 authorizedProducersPath: URL(fileURLWithPath: authorizedKeys ?? keyring.authorizedProducers.path),
-                rounds: rounds, maxAttempts: maxAttempts, prefetch: prefetch, modelCacheBytes: modelCacheMb << 20)
+                rounds: rounds, prefetch: prefetch, modelCacheBytes: modelCacheMb << 20)
+            try AuthorizedProducers.requireSome(at: configuration.authorizedProducersPath, allowNone: allowNoProducers,
+                                                logger: logger)
             try await MigrationStep.apply(databaseURL: configuration.databaseURL, directory: database.migrations, logger: logger)
             let ledger = try PostgresLedger(url: configuration.databaseURL)
             let loop = try VerifierLoop(configuration: configuration, ledger: ledger, logger: logger)

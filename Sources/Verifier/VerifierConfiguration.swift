@@ -10,13 +10,12 @@ public struct VerifierConfiguration: Sendable {
     public var signingKeyPath: URL
     public var authorizedProducersPath: URL
     public var rounds: Int
-    public var maxAttempts: Int
     public var prefetch: Int
     public var modelCacheBytes: Int
     public var maxMessageBytes: Int
 
     public init(verifierID: String, amqpURL: AMQPURL, databaseURL: String, signingKeyPath: URL,
-                authorizedProducersPath: URL, rounds: Int = 2, maxAttempts: Int = 3, prefetch: Int = 1,
+                authorizedProducersPath: URL, rounds: Int = 2, prefetch: Int = 1,
                 modelCacheBytes: Int = 1 << 30, maxMessageBytes: Int = 128 << 20) {
         self.verifierID = verifierID
         self.amqpURL = amqpURL
@@ -24,7 +23,6 @@ public struct VerifierConfiguration: Sendable {
         self.signingKeyPath = signingKeyPath
         self.authorizedProducersPath = authorizedProducersPath
         self.rounds = rounds
-        self.maxAttempts = maxAttempts
         self.prefetch = prefetch
         self.modelCacheBytes = modelCacheBytes
         self.maxMessageBytes = maxMessageBytes

@@ -36,13 +36,13 @@ public final class VerifierLoop: @unchecked Sendable {
     }
 
     public func run(until stop: StopSignal) throws {
-        try ReconnectingLoop.run(until: stop, logger: logger, hint: "") { try session(until: stop) }
+        try ReconnectingLoop.run(until: stop, logger: logger) { attempt in try session(attempt, until: stop) }
     }
 
-    private func session(until stop: StopSignal) throws {
-        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+    private func session(_ attempt: BrokerAttempt, until stop: StopSignal) throws {
+        let consumer = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        let publisher = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)
         try publisher.enablePublisherConfirms()
@@ -57,6 +57,9 @@ public final class VerifierLoop: @unchecked Sendable {
         try? consumer.cancel(consumerTag: tag)
         logger.info("verifier stopping: no result in flight")
     }
+
+    /// The one retry policy, capped at 10 s: a held result should move soon after the database returns.
+    static let databaseRetry = RetryPolicy(initialDelay: .milliseconds(500), maximumDelay: .seconds(10))
 
     /// Retries `handle` while the database is unreachable, keeping the delivery unacked meanwhile.
     ///
@@ -77,12 +80,12 @@ public final class VerifierLoop: @unchecked Sendable {
                 throw error
             } catch let error as LedgerUnavailable {
                 failures += 1
-                let delay = min(10, 0.25 * pow(2, Double(min(failures, 6))))
-                logger.warning("database unreachable, holding the result unacked; retrying in \(String(format: "%.1f", delay)) s (attempt \(failures)): \(error)")
+                let delay = Self.databaseRetry.delay(beforeRetry: failures)
+                logger.warning("database unreachable, holding the result unacked; retrying in \(String(format: "%.1f", delay / .seconds(1))) s (attempt \(failures)): \(error)")
                 // rabbitmq-c sends heartbeats only inside calls: keep both connections alive while holding.
                 try consumer.keepAlive()
                 try publisher.keepAlive()
-                if stop.wait(seconds: delay) && failures > 3 {
+                if stop.wait(for: delay) && failures > 3 {
                     // Shutting down: the unacked result returns to the queue when the channel closes.
                     throw error
                 }

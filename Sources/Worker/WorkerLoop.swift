@@ -15,7 +15,8 @@ import SecureNetsServices
 ///
 /// A job that can never be computed (malformed, wrong shapes) goes to the dead-letter queue with the
 /// reason in a header; one that fails for a passing reason (model not yet readable) is returned to the
-/// queue. Broker failures reconnect with capped exponential backoff.
+/// queue. Passing broker failures reconnect with capped exponential backoff; permanent ones (wrong
+/// password, refused permission, ...) end `run` with the error.
 public final class WorkerLoop: @unchecked Sendable {
     public let configuration: WorkerConfiguration
     let logger: Logger
@@ -33,13 +34,21 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Runs until `stop` is raised; the job in flight is finished first.
     public func run(until stop: StopSignal) throws {
-        try ReconnectingLoop.run(until: stop, logger: logger, hint: " (or no verifier has declared the queues yet)") { try session(until: stop) }
+        try ReconnectingLoop.run(until: stop, logger: logger, explain: Self.explain) { attempt in
+            try session(attempt, until: stop)
+        }
     }
 
-    private func session(until stop: StopSignal) throws {
-        let consumer = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+    /// The jobs queue missing is the usual state before the first verifier or producer started.
+    private static func explain(_ error: AMQPError) -> String? {
+        guard error.isNotFound, error.description.contains("'\(SecureNetsTopology.jobsQueue)'") else { return nil }
+        return "queue \(SecureNetsTopology.jobsQueue) does not exist yet: start a verifier or a producer, which declare it"
+    }
+
+    private func session(_ attempt: BrokerAttempt, until stop: StopSignal) throws {
+        let consumer = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        let publisher = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
         // Workers do not declare the topology (their broker user may not): the verifier and producers
         // do. Until one has, consuming fails and the loop retries with backoff.

@@ -14,6 +14,17 @@ enum Broker {
         get throws { try AMQPURL(ProcessInfo.processInfo.environment["SECURENETS_AMQP_URL"] ?? defaultURL) }
     }
 
+    /// The broker's vhost as `securenets-worker`, the least-privilege role infra/local/rabbitmq
+    /// creates (it may read only the jobs and models queues).
+    static var workerURL: AMQPURL {
+        get throws {
+            var url = try url
+            url.user = "securenets-worker"
+            url.password = "securenets-worker"
+            return url
+        }
+    }
+
     static let logger = Logger(label: "securenets.messaging.tests")
 
     /// A new connection for one role of one test.

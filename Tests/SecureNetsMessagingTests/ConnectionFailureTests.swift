@@ -15,7 +15,9 @@ struct ConnectionFailureTests {
         } throws: { error in
             let error = error as? AMQPError
             return error?.code == .connectFailed && error?.isTransient == true
-                && error?.description == "cannot connect to 127.0.0.1:1: connection refused"
+                && error?.isPermanent(connectedBefore: false) == true && error?.isPermanent(connectedBefore: true) == false
+                && error?.description == "broker at 127.0.0.1:1 refused the connection: nothing listens there; "
+                    + "is the URL right? (infra/local/up starts the local broker)"
         }
     }
 
@@ -24,7 +26,10 @@ struct ConnectionFailureTests {
         #expect {
             try AMQPConnection(url: url, connectionName: "unknown host", logger: Broker.logger)
         } throws: { error in
-            "\(error)".hasPrefix("cannot connect to no-such-host.invalid:5672: cannot resolve host")
+            let error = error as? AMQPError
+            return error?.isPermanent(connectedBefore: false) == true && error?.isPermanent(connectedBefore: true) == false
+                && "\(error!)".hasPrefix("cannot connect to no-such-host.invalid:5672: cannot resolve host 'no-such-host.invalid'")
+                && "\(error!)".hasSuffix("is the broker URL right?")
         }
     }
 
@@ -37,7 +42,9 @@ struct ConnectionFailureTests {
         } throws: { error in
             let error = error as? AMQPError
             return error?.code == .loginRefused && error?.replyCode == 403 && error?.isTransient == false
-                && error?.description.hasPrefix("login refused for user '\(url.user)' on vhost '\(url.vhost)'") == true
+                && error?.isPermanent(connectedBefore: true) == true
+                && error?.description.hasPrefix("broker at \(url.host):\(url.port) refused user '\(url.user)' "
+                                                + "(wrong password or unknown user") == true
                 && error?.description.contains("not-the-password") == false
         }
     }
@@ -49,54 +56,35 @@ struct ConnectionFailureTests {
         #expect {
             try AMQPConnection(url: url, connectionName: "unknown vhost", logger: Broker.logger)
         } throws: { error in
-            (error as? AMQPError)?.code == .loginRefused && "\(error)".contains("vhost '\(url.vhost)' refused")
+            let error = error as? AMQPError
+            return error?.code == .loginRefused && error?.isPermanent(connectedBefore: true) == true
+                && "\(error!)".hasPrefix("vhost '\(url.vhost)' does not exist on the broker at \(url.host):\(url.port)")
         }
     }
 
-    @Test func backoffRetriesTransientFailuresAndLogsEachAttempt() {
-        let recorder = LogRecorder()
-        let logger = Logger(label: "backoff") { _ in recorder }
-        let policy = RetryPolicy(initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40), jitter: 0,
-                                 maxAttempts: 3)
+    @Test func aRefusedPermissionNamesTheUserAndTheQueue() throws {
+        let connection = try AMQPConnection(url: try Broker.workerURL, connectionName: "403", logger: Broker.logger)
+        defer { connection.close() }
+        let queue = Broker.uniqueName("forbidden")
         #expect {
-            try connectWithBackoff(url: Self.closedPort, connectionName: "backoff", policy: policy, logger: logger)
+            try connection.consume(queue: queue)
         } throws: { error in
-            (error as? AMQPError)?.code == .connectFailed
+            let error = error as? AMQPError
+            return error?.code == .channelClosed && error?.replyCode == 403
+                && error?.isPermanent(connectedBefore: true) == true
+                && error?.description.hasPrefix("user 'securenets-worker' may not read queue '\(queue)' (403 ACCESS_REFUSED") == true
         }
-        #expect(recorder.messages == [
-            "broker unreachable, retrying in 0.01 s (attempt 2)",
-            "broker unreachable, retrying in 0.02 s (attempt 3)",
-        ])
     }
 
-    @Test func backoffStopsWhenAskedTo() {
-        let start = ContinuousClock.now
-        #expect(throws: AMQPError.self) {
-            try connectWithBackoff(url: Self.closedPort, connectionName: "stopped",
-                                   policy: RetryPolicy(initialDelay: .seconds(60)), logger: Broker.logger,
-                                   shouldContinue: { ContinuousClock.now - start < .milliseconds(300) })
-        }
-        #expect(ContinuousClock.now - start < .seconds(5))
-    }
-
-    @Test func backoffDoesNotRetryWrongCredentials() throws {
-        var url = try Broker.url
-        url.password = "wrong"
-        try requireBroker(url)
-        let recorder = LogRecorder()
+    @Test func aMissingQueueIsNotFoundAndPassing() throws {
+        let connection = try Broker.connect("404")
+        defer { connection.close() }
         #expect {
-            try connectWithBackoff(url: url, connectionName: "no retry", logger: Logger(label: "b") { _ in recorder })
+            try connection.consume(queue: Broker.uniqueName("missing"))
         } throws: { error in
-            (error as? AMQPError)?.code == .loginRefused
+            let error = error as? AMQPError
+            return error?.isNotFound == true && error?.isPermanent(connectedBefore: false) == false
         }
-        #expect(recorder.messages.isEmpty)
-    }
-
-    @Test func connectWithBackoffReturnsAWorkingConnection() throws {
-        let url = try Broker.url
-        try requireBroker(url)
-        let connection = try connectWithBackoff(url: url, connectionName: "backoff ok", logger: Broker.logger)
-        #expect(connection.isOpen)
     }
 
     /// Fails with the "start the broker" message instead of a confusing expectation failure.

@@ -100,12 +100,12 @@ struct UserFilesTests {
 
     @Test func unverifiedRowsAreLabelledMinusOneAndNamedInTheSummary() throws {
         // One attempt per batch: a tampered batch is finally failed, not retried.
-        let cluster = try PipelineCluster(name: "unlabelled", workers: 0, verifierArguments: ["--max-attempts", "1"])
+        let cluster = try PipelineCluster(name: "unlabelled", workers: 0)
         defer { cluster.shutdown() }
         try cluster.waitForTopology()
         let batches = 6
         let evil = MaliciousWorker(id: "evil-worker", url: cluster.url(role: "worker"), tampering: .zeros, maxJobs: 2)
-        let submission = Thread.detachNewThreadWithResult { try cluster.submit(batchSize: 60) }
+        let submission = Thread.detachNewThreadWithResult { try cluster.submit(batchSize: 60, extra: ["--max-attempts", "1"]) }
         try cluster.waitUntil("all batches published") { cluster.publishedSegmentCount() == batches }
         try evil.run()
         try cluster.startWorker(id: "honest-worker")

@@ -11,7 +11,8 @@ import Darwin
 /// discards the reason, while people need to read "connection refused" (nothing listens: start
 /// the broker) apart from "timed out" (firewall, wrong host) and "cannot resolve host".
 ///
-/// - Throws: ``AMQPError`` with code ``AMQPError/Code/connectFailed``.
+/// - Throws: ``AMQPError`` with code ``AMQPError/Code/connectFailed``; a refused connection and an
+///   unresolvable host carry their cause (see ``AMQPError/isPermanent(connectedBefore:)``).
 func openTCPConnection(host: String, port: Int, timeout: Duration) throws -> Int32 {
     func failure(_ reason: String) -> AMQPError {
         AMQPError(.connectFailed, "cannot connect to \(host):\(port): \(reason)")
@@ -27,12 +28,15 @@ func openTCPConnection(host: String, port: Int, timeout: Duration) throws -> Int
     var list: UnsafeMutablePointer<addrinfo>?
     let resolved = getaddrinfo(host, String(port), &hints, &list)
     guard resolved == 0, let first = list else {
-        throw failure("cannot resolve host: \(String(cString: gai_strerror(resolved)))")
+        throw AMQPError(.connectFailed, "cannot connect to \(host):\(port): cannot resolve host '\(host)' "
+                        + "(\(String(cString: gai_strerror(resolved)))); is the broker URL right?",
+                        cause: .hostUnresolvable)
     }
     defer { freeaddrinfo(list) }
 
     let deadline = ContinuousClock.now + timeout
     var lastReason = "no address"
+    var refused = false
     var candidate: UnsafeMutablePointer<addrinfo>? = first
     // Try each address in turn (IPv6 and IPv4 for "localhost"), as rabbitmq-c would.
     while let address = candidate {
@@ -47,6 +51,7 @@ func openTCPConnection(host: String, port: Int, timeout: Duration) throws -> Int
         configureSocket(fd)
         if connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 {
             guard errno == EINPROGRESS else {
+                refused = errno == ECONNREFUSED
                 lastReason = errnoDescription(errno)
                 continue
             }
@@ -66,12 +71,17 @@ func openTCPConnection(host: String, port: Int, timeout: Duration) throws -> Int
                 continue
             }
             guard socketError == 0 else {
+                refused = socketError == ECONNREFUSED
                 lastReason = errnoDescription(socketError)
                 continue
             }
         }
         keep = true
         return fd
+    }
+    if refused {
+        throw AMQPError(.connectFailed, "broker at \(host):\(port) refused the connection: nothing listens there; "
+                        + "is the URL right? (infra/local/up starts the local broker)", cause: .connectionRefused)
     }
     throw failure(lastReason)
 }

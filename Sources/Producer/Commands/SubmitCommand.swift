@@ -183,6 +183,9 @@ enum JobCompletion {
         } catch let stopped as JobStopped {
             printError("securenets: job \(record.jobID) stopped: \(stopped)")
             throw ExitCode(3)
+        } catch let error as AMQPError {
+            printError("securenets: job \(record.jobID) stopped: \(error)\n  Fix that, then finish the job with: securenets collect \(record.jobID)")
+            throw ExitCode(3)
         }
         var parts: [Matrix] = []
         for batch in 0..<record.batchCount {

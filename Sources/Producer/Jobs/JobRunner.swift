@@ -83,32 +83,24 @@ final class JobRunner {
 
     /// Runs until every batch is verified or failed for good, and returns the failed batches.
     ///
-    /// A lost broker connection is retried with capped exponential backoff: every step is journaled,
-    /// published messages are persisted by the broker before their confirm, and an unacked reply is
-    /// redelivered, so resuming is always safe. Errors that waiting cannot fix are thrown at once.
+    /// A lost broker connection is retried with the one `RetryPolicy` (capped exponential backoff,
+    /// jitter): every step is journaled, published messages are persisted by the broker before their
+    /// confirm, and an unacked reply is redelivered, so resuming is always safe. Errors that waiting
+    /// cannot fix (wrong password, missing vhost, 403, nothing listening at start-up) are thrown at once;
+    /// `progressTimeout` bounds how long connecting may go on, too.
     func run() throws -> [Int: String] {
-        var failures = 0
-        let policy = RetryPolicy(maximumDelay: .seconds(15))
-        while true {
-            do {
-                return try runConnected()
-            } catch let error as AMQPError where error.isTransient {
-                failures += 1
-                if let progressTimeout, now - lastProgress > progressTimeout { throw stalled(because: "\(error)") }
-                let delay = policy.delay(beforeRetry: failures)
-                logger.warning("broker connection lost, reconnecting", metadata: [
-                    "delay_s": "\(String(format: "%.1f", delay.timeInterval))", "attempt": "\(failures)", "error": "\(error)"])
-                progress.update(status(warning: "broker unreachable, reconnecting (\(error.code))"))
-                Thread.sleep(forTimeInterval: delay.timeInterval)
-            }
+        let limit = progressTimeout.map { Duration.milliseconds(Int64($0 * 1000)) }
+        return try BrokerRetry.run(giveUpAfter: limit, logger: logger) { attempt in
+            progress.update(status(warning: nil))
+            return try runConnected(attempt)
         }
     }
 
-    private func runConnected() throws -> [Int: String] {
-        let consumer = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) consume",
+    private func runConnected(_ attempt: BrokerAttempt) throws -> [Int: String] {
+        let consumer = try attempt.connect(url: amqpURL, connectionName: "securenets producer \(jobID) consume",
                                           maxBodyBytes: JobRunner.maxBodyBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: amqpURL, connectionName: "securenets producer \(jobID) publish",
+        let publisher = try attempt.connect(url: amqpURL, connectionName: "securenets producer \(jobID) publish",
                                            maxBodyBytes: JobRunner.maxBodyBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)

@@ -8,6 +8,10 @@ public enum KeyFiles {
 
     /// Writes a new private key (0600) and its public key next to it (`<path>.pub`, 0644).
     /// Refuses to overwrite an existing private key.
+    ///
+    /// Race-free: the key is written in full to a private temporary file, then linked into place
+    /// (`link(2)` fails rather than replace), so a concurrent reader sees no key or a whole one, and of
+    /// two processes creating the same key one wins and the other gets "already exists".
     public static func create(privateKeyAt url: URL, comment: String) throws -> SigningIdentity {
         let manager = FileManager.default
         guard !manager.fileExists(atPath: url.path) else { throw KeyFileError(url, "already exists; refusing to overwrite a key") }
@@ -15,19 +19,41 @@ public enum KeyFiles {
                                     attributes: [.posixPermissions: 0o700])
         let identity = SigningIdentity()
         let text = "\(privateTag) \(identity.privateKey.rawRepresentation.base64EncodedString())\n"
-        try writeOwnerOnly(Array(text.utf8), to: url)
-        let publicKey = TrustedKey(publicKey: identity.privateKey.publicKey, comment: comment)
-        try Data((publicKey.authorizedKeyLine + "\n").utf8).write(to: publicKeyURL(for: url))
+        let temporary = temporaryURL(beside: url, suffix: ".key")
+        try writeOwnerOnly(Array(text.utf8), to: temporary)
+        defer { unlink(temporary.path) }
+        guard link(temporary.path, url.path) == 0 else {
+            throw KeyFileError(url, errno == EEXIST ? "already exists; refusing to overwrite a key" : "cannot be created")
+        }
+        try writePublicKey(TrustedKey(publicKey: identity.privateKey.publicKey, comment: comment), for: url)
         return identity
     }
 
+    /// Writes `<private key path>.pub` (0644) atomically (a temporary file renamed over it), so a
+    /// reader never sees half a line; writing the same key again is harmless.
+    public static func writePublicKey(_ key: TrustedKey, for privateKeyURL: URL) throws {
+        let url = publicKeyURL(for: privateKeyURL)
+        // Ends in ".pub" so that it reads as what it is: a public file.
+        let temporary = temporaryURL(beside: privateKeyURL, suffix: ".pub")
+        defer { unlink(temporary.path) }
+        do {
+            try Data((key.authorizedKeyLine + "\n").utf8).write(to: temporary)
+        } catch {
+            throw KeyFileError(url, "cannot be written")
+        }
+        guard rename(temporary.path, url.path) == 0 else { throw KeyFileError(url, "cannot be written") }
+    }
+
+    /// A hidden, unique name in the directory of `url`.
+    private static func temporaryURL(beside url: URL, suffix: String) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)\(suffix)")
+    }
+
     /// Creates `url` with mode 0600 from the start (`O_CREAT | O_EXCL`) and writes `bytes`: the key is never
-    /// on disk with wider permissions, and a file that appeared since the existence check is not replaced.
+    /// on disk with wider permissions.
     private static func writeOwnerOnly(_ bytes: [UInt8], to url: URL) throws {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw KeyFileError(url, errno == EEXIST ? "already exists; refusing to overwrite a key" : "cannot be created")
-        }
+        guard descriptor >= 0 else { throw KeyFileError(url, "cannot be created") }
         var written = 0
         while written < bytes.count {
             let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -40,7 +66,8 @@ public enum KeyFiles {
             written += count
         }
         let restricted = fchmod(descriptor, 0o600) == 0  // in case a umask had cleared the owner's bits
-        guard close(descriptor) == 0, restricted else {
+        let synced = fsync(descriptor) == 0  // whole on disk before it is linked into place
+        guard close(descriptor) == 0, restricted, synced else {
             unlink(url.path)
             throw KeyFileError(url, "cannot be written")
         }
@@ -93,13 +120,25 @@ public enum KeyFiles {
     }
 
     /// Appends `key` to an authorized-keys file unless it is already there.
+    ///
+    /// Holds an exclusive `flock` on the file while it reads and appends (`O_APPEND`), so that
+    /// processes authorizing at once neither lose a line nor add one twice. Creates the file (0644)
+    /// if needed.
     public static func authorize(_ key: TrustedKey, in url: URL) throws {
-        let existing = FileManager.default.fileExists(atPath: url.path) ? try loadTrustedKeys(at: url) : []
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw KeyFileError(url, "cannot be opened for writing") }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw KeyFileError(url, "cannot be locked") }
+        }
+        let existing = try loadTrustedKeys(at: url)
         guard !existing.contains(key) else { return }
-        var text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-        if let last = text.last, !last.isNewline { text += "\n" }
-        text += key.authorizedKeyLine + "\n"
-        try Data(text.utf8).write(to: url)
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        var line = key.authorizedKeyLine + "\n"
+        if let last = text.last, !last.isNewline { line = "\n" + line }
+        let bytes = Array(line.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw KeyFileError(url, "cannot be written") }
     }
 }
 

@@ -12,6 +12,10 @@ extension ONNXDataPath {
         }
         let classes = try (node.intsAttribute("classlabels_ints")?.count)
             ?? node.attribute.first(where: { $0.name == "classlabels_strings" })?.strings.count ?? 0
+        let transform = try node.stringAttribute("post_transform", default: "NONE")
+        guard ["NONE", "SOFTMAX", "LOGISTIC"].contains(transform) else {
+            throw ONNXImportError.Problem(.unsupportedAttribute, "\(node.opAndLabel) has post_transform \(transform); NONE, SOFTMAX and LOGISTIC are supported")
+        }
         var (weights, bias) = try linearLayer(node, outputs: nil)
         if weights.columns == 1 && classes == 2 {
             weights = Matrix(rows: weights.rows, columns: 2,
@@ -19,13 +23,8 @@ extension ONNXDataPath {
             bias = [-bias[0], bias[0]]
         }
         try append(weights: weights, bias: bias, from: node, layer: layerLabel(node))
-        switch try node.stringAttribute("post_transform", default: "NONE") {
-        case "NONE": break
-        case "SOFTMAX": outputNormalization = .softmax
-        case "LOGISTIC": try attach(.sigmoid, from: node)
-        case let other:
-            throw ONNXImportError.Problem(.unsupportedAttribute, "\(node.opAndLabel) has post_transform \(other); NONE, SOFTMAX and LOGISTIC are supported")
-        }
+        if transform == "SOFTMAX" { outputNormalization = .softmax }
+        if transform == "LOGISTIC" { try attach(.sigmoid, from: node) }
         labelTensors.insert(node.output[0])
         tensor = node.output[1]
         return node.output[1]
@@ -50,7 +49,8 @@ extension ONNXDataPath {
             throw ONNXImportError.Problem(.unsupportedAttribute, "\(layer) has no coefficients")
         }
         let intercepts = try node.floatsAttribute("intercepts") ?? []
-        let outputs = fixed ?? max(intercepts.count, 1)
+        // Without intercepts, the samples' width says how many rows the coefficients hold.
+        let outputs = fixed ?? (intercepts.isEmpty ? features.map { coefficients.count / Swift.max($0, 1) } ?? 1 : intercepts.count)
         guard outputs > 0, coefficients.count % outputs == 0, intercepts.isEmpty || intercepts.count == outputs else {
             throw ONNXImportError.Problem(
                 .shapeMismatch, "\(layer): \(coefficients.count) coefficients and \(intercepts.count) intercepts do not make \(outputs) outputs")

@@ -88,7 +88,7 @@ import Testing
         guard mode == .chained, boundary > 0, boundary < activations.count else { return false }
         switch activations[boundary - 1] {
         case .relu, .leakyRelu, .identity: return true
-        case .sigmoid, .tanh: return false
+        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: return false
         }
     }
 

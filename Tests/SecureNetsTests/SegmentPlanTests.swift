@@ -63,7 +63,7 @@ import Testing
 
     private static func endsSegment(_ activation: Activation) -> Bool {
         switch activation {
-        case .sigmoid, .tanh: true
+        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: true
         case .relu, .leakyRelu, .identity: false
         }
     }

@@ -38,7 +38,7 @@ public struct BlindedModel: Sendable, Equatable {
         self.layers = network.layers.enumerated().map { index, layer in
             let weights = MonomialMatrix.sandwich(keys.boundaries[index].inverse, layer.homogeneousWeights,
                                                   keys.boundaries[index + 1])
-            return BlindedLayer(weights: weights, activation: layer.activation)
+            return BlindedLayer(weights: weights, activation: layer.activation.asSentToWorkers)
         }
     }
 

@@ -66,13 +66,13 @@ public struct BlindingSession: Sendable {
     }
 
     /// Unblinds the last pre-activation of `segment` and applies what only the user applies: that
-    /// layer's activation, and the final softmax after the last segment. Returns the next segment's
+    /// layer's activation, and the final (log-)softmax after the last segment. Returns the next segment's
     /// plaintext input, or the model's output after the last segment.
     public func finishSegment(_ output: Matrix, segment: Int, batchKey: MonomialMatrix) throws -> Matrix {
         let layers = plan.segments[segment]
         var z = try BatchBlinding.unblind(output, batchKey: batchKey, boundaryKey: keys.boundaries[layers.upperBound])
         network.layers[layers.upperBound - 1].activation.apply(to: &z)
-        if layers.upperBound == network.layers.count && network.endsInSoftmax { z.applyRowSoftmax() }
+        if layers.upperBound == network.layers.count { network.outputNormalization.apply(to: &z) }
         return z
     }
 }

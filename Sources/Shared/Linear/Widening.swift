@@ -31,6 +31,18 @@ enum Widening {
             fuse(source, target, next, count) { leaky.apply($0) }
         case .sigmoid: fuse(source, target, next, count) { Activation.sigmoid.apply($0) }
         case .tanh: fuse(source, target, next, count) { Activation.tanh.apply($0) }
+        // Producer-only activations never reach a worker's model (`Activation.asSentToWorkers`);
+        // handled generically so the function stays total.
+        case .prelu(let slopes):
+            ParallelRows.forEach(rows: count, columns: 1) { range in
+                for i in range {
+                    let z = Float(source[i])
+                    target[i] = z
+                    next[i] = Double(activation.apply(z, unit: i % slopes.count))
+                }
+            }
+        case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu:
+            fuse(source, target, next, count) { activation.apply($0) }
         }
     }
 

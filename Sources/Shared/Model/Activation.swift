@@ -10,30 +10,71 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
     case leakyRelu(alpha: Float)
     case sigmoid
     case tanh
+    /// ONNX Elu: x for x ≥ 0, alpha·(eˣ − 1) below.
+    case elu(alpha: Float)
+    /// ONNX Selu: gamma·x for x > 0, gamma·alpha·(eˣ − 1) otherwise.
+    case selu(alpha: Float, gamma: Float)
+    /// ONNX Softplus: log(1 + eˣ).
+    case softplus
+    /// ONNX HardSigmoid: max(0, min(1, alpha·x + beta)).
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// ONNX Clip: min(max(x, min), max); ReLU6 is clip(0, 6). Unbounded sides are ±greatestFiniteMagnitude.
+    case clip(min: Float, max: Float)
+    /// ONNX Gelu: x·Φ(x) = ½x(1 + erf(x/√2)), or with `tanhApproximation` ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    case gelu(tanhApproximation: Bool)
+    /// ONNX PRelu with one slope per unit: x for x ≥ 0, slopes[unit]·x below. A single slope is
+    /// imported as `leakyRelu` instead.
+    case prelu(slopes: [Float])
 
-    /// True when σ(n·x·d) = n·d·σ(x) for all positive n, d: the activation may run on blinded values.
+    /// True when σ(n·x·d) = n·d·σ(x) for all positive n, d and σ is the same function for every unit:
+    /// the activation may run on blinded values.
+    ///
+    /// PRelu is positively homogeneous unit by unit, but its slopes are per unit and the blinding
+    /// permutes units; running it on workers would mean permuting the slopes with each key and
+    /// teaching the verifier's kernels a per-column slope. It is applied by the producer at a
+    /// segment edge instead (docs/MODELS.md).
     public var isPositivelyHomogeneous: Bool {
         switch self {
         case .identity, .relu, .leakyRelu: true
-        case .sigmoid, .tanh: false
+        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: false
         }
     }
 
-    /// σ(x) for one value.
+    /// σ(x) for one value of unit (column) `unit`; only `.prelu` depends on the unit, and then
+    /// `unit` must be below `slopes.count`.
     @inlinable
-    public func apply(_ x: Float) -> Float {
+    public func apply(_ x: Float, unit: Int = 0) -> Float {
         switch self {
         case .identity: x
         case .relu: x > 0 ? x : 0
         case .leakyRelu(let alpha): x >= 0 ? x : alpha * x
         case .sigmoid: 1 / (1 + Foundation.exp(-x))
         case .tanh: Foundation.tanh(x)
+        case .elu(let alpha): x >= 0 ? x : alpha * (Foundation.expm1(x))
+        case .selu(let alpha, let gamma): x > 0 ? gamma * x : gamma * (alpha * Foundation.expm1(x))
+        // log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no cancellation below.
+        case .softplus: Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+        case .hardSigmoid(let alpha, let beta): Swift.max(0, Swift.min(1, alpha * x + beta))
+        case .clip(let low, let high): Swift.min(Swift.max(x, low), high)
+        case .gelu(let tanhApproximation):
+            tanhApproximation
+                ? 0.5 * x * (1 + Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+                : Float(0.5 * Double(x) * (1 + Foundation.erf(Double(x) * 0.7071067811865476)))
+        case .prelu(let slopes): x >= 0 ? x : slopes[unit] * x
         }
     }
 
     /// Applies σ to every element of `matrix` in place.
     public func apply(to matrix: inout Matrix) {
         if self == .identity { return }
+        if case .prelu = self {
+            let rows = matrix.rows, columns = matrix.columns
+            matrix.elements.withUnsafeMutableBufferPointer { buffer in
+                guard let values = buffer.baseAddress else { return }
+                for r in 0..<rows { apply(to: values + r * columns, count: columns) }
+            }
+            return
+        }
         let count = matrix.elements.count
         matrix.elements.withUnsafeMutableBufferPointer { buffer in
             guard let values = buffer.baseAddress else { return }
@@ -55,6 +96,12 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
             transform(values, count) { leaky.apply($0) }
         case .sigmoid: transform(values, count) { Activation.sigmoid.apply($0) }
         case .tanh: transform(values, count) { Activation.tanh.apply($0) }
+        case .prelu(let slopes):
+            // One row: unit i is column i.
+            transform(values, count) { self.apply($0, unit: $1 % slopes.count) }
+        case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu:
+            // Applied only by the producer, once per segment: no need for a loop per case.
+            transform(values, count) { self.apply($0) }
         }
     }
 
@@ -62,6 +109,11 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
     /// result, where copying and then applying in place would make two.
     func applied(to matrix: Matrix) -> Matrix {
         if self == .identity { return matrix }
+        if case .prelu = self {
+            var copy = matrix
+            apply(to: &copy)
+            return copy
+        }
         let count = matrix.elements.count
         let elements = [Float](unsafeUninitializedCapacity: count) { output, initialized in
             matrix.elements.withUnsafeBufferPointer { input in
@@ -74,6 +126,9 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
                         map(source, target, count) { leaky.apply($0) }
                     case .sigmoid: map(source, target, count) { Activation.sigmoid.apply($0) }
                     case .tanh: map(source, target, count) { Activation.tanh.apply($0) }
+                    // PRelu returned above: it needs the column of each value.
+                    case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu:
+                        map(source, target, count) { self.apply($0) }
                     }
                 }
             }
@@ -101,6 +156,8 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
                         transform(row, columns) { leaky.apply($0 + b[$1]) }
                     case .sigmoid: transform(row, columns) { Activation.sigmoid.apply($0 + b[$1]) }
                     case .tanh: transform(row, columns) { Activation.tanh.apply($0 + b[$1]) }
+                    case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu:
+                        transform(row, columns) { self.apply($0 + b[$1], unit: $1) }
                     }
                 }
             }
@@ -115,8 +172,30 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
         case .leakyRelu(let alpha): "leaky_relu(\(alpha))"
         case .sigmoid: "sigmoid"
         case .tanh: "tanh"
+        case .elu(let alpha): "elu(\(alpha))"
+        case .selu(let alpha, let gamma): "selu(\(alpha), \(gamma))"
+        case .softplus: "softplus"
+        case .hardSigmoid(let alpha, let beta): "hard_sigmoid(\(alpha), \(beta))"
+        case .clip(let low, let high): "clip(\(low), \(high))"
+        case .gelu(let tanhApproximation): tanhApproximation ? "gelu_tanh" : "gelu"
+        case .prelu(let slopes): "prelu(\(slopes.count) slopes)"
         }
     }
+
+    /// The five activations the protocol (v1) names and the worker's fused loops know; the others
+    /// are applied only by the producer.
+    var isFusedOnWorkers: Bool {
+        switch self {
+        case .identity, .relu, .leakyRelu, .sigmoid, .tanh: true
+        case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: false
+        }
+    }
+
+    /// What the blinded model tells workers and verifiers: the activation itself when the protocol
+    /// names it, identity for one only the producer applies. Such an activation always ends a
+    /// segment (it is not positively homogeneous), so no worker applies it, and none needs to learn
+    /// it or its parameters (PRelu's slopes).
+    public var asSentToWorkers: Activation { isFusedOnWorkers ? self : .identity }
 }
 
 /// `values[i] = f(values[i])` or `f(values[i], i)`: always inlined, so each call site becomes one

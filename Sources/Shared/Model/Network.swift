@@ -1,12 +1,27 @@
-/// A feed-forward network of dense layers, optionally ending in a softmax that only the user applies.
+/// A feed-forward network of dense layers, optionally ending in a softmax or log-softmax that only
+/// the user applies.
 ///
 /// Invariant: each layer's input count equals the previous layer's output count.
 public struct Network: Sendable, Equatable {
     public var layers: [DenseLayer]
+    /// What the user applies to the last layer's output: nothing, Softmax or LogSoftmax.
+    public var outputNormalization: OutputNormalization
+
     /// True when the model ends in Softmax: outputs are then probabilities instead of logits.
-    public var endsInSoftmax: Bool
+    /// Setting it to false also clears a LogSoftmax.
+    public var endsInSoftmax: Bool {
+        get { outputNormalization == .softmax }
+        set { outputNormalization = newValue ? .softmax : .none }
+    }
 
     public init(layers: [DenseLayer], endsInSoftmax: Bool = false) throws {
+        try self.init(layers: layers, outputNormalization: endsInSoftmax ? .softmax : .none)
+    }
+
+    /// The network of `layers` whose output the user normalizes with `outputNormalization`.
+    ///
+    /// - Throws: `ModelError.noLayers`, or `.shapeMismatch` when widths do not chain.
+    public init(layers: [DenseLayer], outputNormalization: OutputNormalization) throws {
         guard !layers.isEmpty else { throw ModelError.noLayers }
         for (index, pair) in zip(layers, layers.dropFirst()).enumerated()
         where pair.0.outputCount != pair.1.inputCount {
@@ -15,7 +30,7 @@ public struct Network: Sendable, Equatable {
                 detail: "weight is \(pair.1.weights.shapeDescription), previous layer has \(pair.0.outputCount) outputs")
         }
         self.layers = layers
-        self.endsInSoftmax = endsInSoftmax
+        self.outputNormalization = outputNormalization
     }
 
     public var inputCount: Int { layers[0].inputCount }
@@ -25,7 +40,7 @@ public struct Network: Sendable, Equatable {
     public var widths: [Int] { [inputCount] + layers.map(\.outputCount) }
 
     /// Plaintext float32 inference with `sgemm`: the user's local baseline.
-    /// Returns logits, or probabilities when the network ends in softmax.
+    /// Returns logits, or (log-)probabilities when the network ends in (log-)softmax.
     public func forward(_ input: Matrix) throws -> Matrix {
         guard input.columns == inputCount else {
             throw ModelError.inputWidthMismatch(expected: inputCount, actual: input.columns)
@@ -36,7 +51,7 @@ public struct Network: Sendable, Equatable {
             layer.activation.apply(to: &z, addingBias: layer.bias)
             activations = z
         }
-        if endsInSoftmax { activations.applyRowSoftmax() }
+        outputNormalization.apply(to: &activations)
         return activations
     }
 }

@@ -20,6 +20,9 @@ public enum ModelCodec {
             case .leakyRelu(let alpha): LayerEntry(activation: "leaky_relu", alpha: alpha)
             case .sigmoid: LayerEntry(activation: "sigmoid")
             case .tanh: LayerEntry(activation: "tanh")
+            // `BlindedModel` sends these as identity (`Activation.asSentToWorkers`); a model built
+            // by hand with one still encodes: the worker never applies a segment's last activation.
+            case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: LayerEntry(activation: "identity")
             }
         }
         return FrameCodec.encode(Frame(kind: .model, manifest: ManifestCoding.encode(Manifest(layers: entries)),

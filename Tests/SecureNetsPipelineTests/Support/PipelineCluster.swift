@@ -101,12 +101,12 @@ final class PipelineCluster: @unchecked Sendable {
         try runCommand(RepositoryPaths.binary("securenets"), arguments, environment: environment, timeout: timeout)
     }
 
-    /// Submits the bundled sample (or `input`) and returns the job id and output paths.
-    func submit(input: URL = RepositoryPaths.sampleInputs, batchSize: Int, extra: [String] = [],
-                timeout: TimeInterval = 240) throws -> SubmittedJob {
+    /// Submits the bundled sample (or `model` and `input`) and returns the job id and output paths.
+    func submit(model: URL = RepositoryPaths.sampleModel, input: URL = RepositoryPaths.sampleInputs, batchSize: Int,
+                extra: [String] = [], timeout: TimeInterval = 240) throws -> SubmittedJob {
         let outputs = home.appendingPathComponent("outputs-\(UUID().uuidString.prefix(6)).npy")
         let labels = home.appendingPathComponent("labels-\(UUID().uuidString.prefix(6)).npy")
-        let result = try securenets(["submit", "--model", RepositoryPaths.sampleModel.path, "--input", input.path,
+        let result = try securenets(["submit", "--model", model.path, "--input", input.path,
                                      "--output", outputs.path, "--labels", labels.path,
                                      "--batch-size", String(batchSize), "--timeout", "120"] + extra, timeout: timeout)
         guard let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else {

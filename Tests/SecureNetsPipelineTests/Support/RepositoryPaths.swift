@@ -21,4 +21,7 @@ enum RepositoryPaths {
     static let sampleModel = root.appendingPathComponent("samples/digits/model.onnx")
     static let sampleInputs = root.appendingPathComponent("samples/digits/inputs.npy")
     static let sampleLabels = root.appendingPathComponent("samples/digits/labels.npy")
+
+    /// A file of Tests/SecureNetsTests/Fixtures (made by scripts/fixtures/make_fixtures.py).
+    static func fixture(_ name: String) -> URL { root.appendingPathComponent("Tests/SecureNetsTests/Fixtures/\(name)") }
 }

@@ -12,6 +12,8 @@ struct ONNXTestModel: Sendable {
     /// Declared input dimensions; nil entries are symbolic (the batch), nil overall declares none.
     var inputShape: [Int64?]? = [nil, 4]
     var extraInputs: [String] = []
+    /// The default-domain opset the model declares.
+    var opset: Int64 = 13
 
     static var standard: ONNXTestModel {
         var model = ONNXTestModel()
@@ -31,7 +33,8 @@ struct ONNXTestModel: Sendable {
     }
 
     static func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String,
-                     floats: [String: Float] = [:], ints: [String: Int] = [:]) -> Onnx_NodeProto {
+                     floats: [String: Float] = [:], ints: [String: Int] = [:],
+                     strings: [String: String] = [:], intLists: [String: [Int64]] = [:]) -> Onnx_NodeProto {
         var node = Onnx_NodeProto()
         node.opType = op
         node.name = name
@@ -49,6 +52,20 @@ struct ONNXTestModel: Sendable {
             attribute.name = key
             attribute.type = .int
             attribute.i = Int64(value)
+            node.attribute.append(attribute)
+        }
+        for (key, value) in strings.sorted(by: { $0.key < $1.key }) {
+            var attribute = Onnx_AttributeProto()
+            attribute.name = key
+            attribute.type = .string
+            attribute.s = Data(value.utf8)
+            node.attribute.append(attribute)
+        }
+        for (key, value) in intLists.sorted(by: { $0.key < $1.key }) {
+            var attribute = Onnx_AttributeProto()
+            attribute.name = key
+            attribute.type = .ints
+            attribute.ints = value
             node.attribute.append(attribute)
         }
         return node
@@ -72,6 +89,28 @@ struct ONNXTestModel: Sendable {
         tensor.dataType = Int32(type.rawValue)
         tensor.rawData = raw
         return tensor
+    }
+
+    /// An INT64 tensor stored in `int64_data` (shapes, axes).
+    static func integers(_ name: String, _ values: [Int64]) -> Onnx_TensorProto {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = [Int64(values.count)]
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        tensor.int64Data = values
+        return tensor
+    }
+
+    /// Inserts `nodes` right after the node called `after`, rewiring the samples through them:
+    /// the first new node must read `after`'s output, and the node that read it reads the last
+    /// new node's output instead.
+    mutating func insert(_ newNodes: [Onnx_NodeProto], after name: String) {
+        guard let index = nodes.firstIndex(where: { $0.name == name }), let last = newNodes.last?.output.first else { return }
+        let output = nodes[index].output[0]
+        for position in nodes.indices where position > index {
+            nodes[position].input = nodes[position].input.map { $0 == output ? last : $0 }
+        }
+        nodes.insert(contentsOf: newNodes, at: index + 1)
     }
 
     /// Replaces the initializer called `tensor.name`.
@@ -109,7 +148,7 @@ struct ONNXTestModel: Sendable {
         var model = Onnx_ModelProto()
         model.irVersion = 8
         var opset = Onnx_OperatorSetIdProto()
-        opset.version = 13
+        opset.version = self.opset
         model.opsetImport = [opset]
         model.graph = graph
         return try model.serializedData()

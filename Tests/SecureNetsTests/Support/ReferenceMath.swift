@@ -21,6 +21,14 @@ enum ReferenceMath {
         case .leakyRelu(let alpha): x >= 0 ? x : Double(alpha) * x
         case .sigmoid: 1 / (1 + Foundation.exp(-x))
         case .tanh: Foundation.tanh(x)
+        case .elu(let alpha): x >= 0 ? x : Double(alpha) * Foundation.expm1(x)
+        case .selu(let alpha, let gamma): Double(gamma) * (x > 0 ? x : Double(alpha) * Foundation.expm1(x))
+        case .softplus: Foundation.log(1 + Foundation.exp(x))
+        case .hardSigmoid(let alpha, let beta): max(0, min(1, Double(alpha) * x + Double(beta)))
+        case .clip(let low, let high): min(max(x, Double(low)), Double(high))
+        case .gelu(false): 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
+        case .gelu(true): 0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+        case .prelu: preconditionFailure("PRelu depends on the unit; the reference models here have none")
         }
     }
 

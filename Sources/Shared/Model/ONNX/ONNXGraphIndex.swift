@@ -1,5 +1,6 @@
 /// The lookups the importer needs, built once from an ONNX graph: the op of every node, the
-/// initializers by name, the nodes that read each tensor and the graph's one data input.
+/// initializers (and the outputs of Constant nodes) by name, the nodes that read each tensor and
+/// the graph's one data input.
 ///
 /// Building the index is where unsupported ops are refused: before any tensor is decoded, so a
 /// model with a Conv fails with `unsupported op Conv in node 'conv1'` however large its weights.
@@ -8,6 +9,8 @@ struct ONNXGraphIndex {
     /// The op of each node, in `nodes` order.
     let operators: [ONNXOperator]
     let initializers: [String: Onnx_TensorProto]
+    /// The positions of Constant nodes, whose outputs are in `initializers`.
+    let constantNodes: Set<Int>
     /// For each tensor name, the indices of the nodes that read it, in graph order.
     let consumers: [String: [Int]]
     /// The graph input that carries the samples (older exporters also list initializers as inputs).
@@ -32,7 +35,19 @@ struct ONNXGraphIndex {
                 throw ONNXImportError.Problem(.unsupportedGraph, "initializer '\(tensor.name)' is defined twice")
             }
         }
+        var constantNodes = Set<Int>()
+        for (position, node) in graph.node.enumerated() where operators[position] == .constant {
+            guard node.output.count == 1, let tensor = try Self.constantValue(of: node) else {
+                throw ONNXImportError.Problem(.unsupportedAttribute,
+                                              "\(node.opAndLabel) must hold one tensor in 'value', 'value_float(s)' or 'value_int(s)'")
+            }
+            guard initializers.updateValue(tensor, forKey: node.output[0]) == nil else {
+                throw ONNXImportError.Problem(.unsupportedGraph, "tensor '\(node.output[0])' is defined twice")
+            }
+            constantNodes.insert(position)
+        }
         self.initializers = initializers
+        self.constantNodes = constantNodes
 
         let dataInputs = graph.input.filter { initializers[$0.name] == nil }
         guard dataInputs.count == 1 else {
@@ -49,6 +64,33 @@ struct ONNXGraphIndex {
             for name in Set(node.input) where !name.isEmpty { consumers[name, default: []].append(position) }
         }
         self.consumers = consumers
+    }
+
+    /// The tensor a Constant node holds, named after its output; nil for a kind of value the
+    /// importer does not read (strings, sparse tensors).
+    private static func constantValue(of node: Onnx_NodeProto) throws -> Onnx_TensorProto? {
+        guard node.attribute.count == 1, let attribute = node.attribute.first else { return nil }
+        func stored(_ type: Onnx_TensorProto.DataType, dims: [Int64], floats: [Float] = [], ints: [Int64] = []) -> Onnx_TensorProto {
+            var tensor = Onnx_TensorProto()
+            tensor.dataType = Int32(type.rawValue)
+            tensor.dims = dims
+            tensor.floatData = floats
+            tensor.int64Data = ints
+            return tensor
+        }
+        var tensor: Onnx_TensorProto
+        switch attribute.name {
+        case "value":
+            guard attribute.hasT else { return nil }
+            tensor = attribute.t
+        case "value_float": tensor = stored(.float, dims: [], floats: [attribute.f])
+        case "value_floats": tensor = stored(.float, dims: [Int64(attribute.floats.count)], floats: attribute.floats)
+        case "value_int": tensor = stored(.int64, dims: [], ints: [attribute.i])
+        case "value_ints": tensor = stored(.int64, dims: [Int64(attribute.ints.count)], ints: attribute.ints)
+        default: return nil
+        }
+        tensor.name = node.output[0]
+        return tensor
     }
 
     /// The declared dimensions of the data input, nil for symbolic ones (the batch size), or nil

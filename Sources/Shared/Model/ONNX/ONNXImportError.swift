@@ -10,7 +10,7 @@ public struct ONNXImportError: Error, Equatable, Sendable, CustomStringConvertib
         private enum Value: String {
             case unreadable, notONNX, emptyGraph, unsupportedOp, unsupportedAttribute, unsupportedGraph
             case activationWithoutLayer, consecutiveActivations, weightNotInitializer, shapeMismatch
-            case malformedTensor, nonFiniteWeight, tooLarge
+            case malformedTensor, nonFiniteWeight, tooLarge, unsupportedOpset
         }
 
         private let value: Value
@@ -40,6 +40,8 @@ public struct ONNXImportError: Error, Equatable, Sendable, CustomStringConvertib
         public static let malformedTensor = Code(.malformedTensor)
         /// A weight or bias holds NaN or infinity.
         public static let nonFiniteWeight = Code(.nonFiniteWeight)
+        /// The model's default-domain opset is outside `ONNXImporter.supportedOpsets`.
+        public static let unsupportedOpset = Code(.unsupportedOpset)
         /// A file or tensor exceeds the import limits.
         public static let tooLarge = Code(.tooLarge)
 

@@ -39,7 +39,7 @@ public enum ONNXImporter {
         } catch {
             throw ONNXImportError(.unreadable, source: path, message: "cannot read ONNX model '\(path)': \(error.localizedDescription)")
         }
-        return try load(data: data, source: path)
+        return try load(data: data, source: path, externalDataFolder: url.deletingLastPathComponent())
     }
 
     /// Imports the serialized ONNX model in `data`; `source` (a path or name) is carried by every
@@ -53,6 +53,15 @@ public enum ONNXImporter {
     ///   nodes off the path, Softmax not final); `.activationWithoutLayer`; `.consecutiveActivations`;
     ///   `.weightNotInitializer`; `.shapeMismatch`; `.malformedTensor`; `.nonFiniteWeight`; `.tooLarge`.
     public static func load(data: Data, source: String) throws -> Network {
+        try load(data: data, source: source, externalDataFolder: nil)
+    }
+
+    /// The oldest and newest default-domain opsets the importer reads (what current exporters write).
+    public static let supportedOpsets: ClosedRange<Int64> = 9...21
+
+    /// `load(data:source:)`, reading tensors stored as external data from `externalDataFolder`
+    /// (the model's folder; nil refuses them).
+    static func load(data: Data, source: String, externalDataFolder: URL?) throws -> Network {
         guard !data.isEmpty else {
             throw ONNXImportError(.notONNX, source: source, message: "'\(source)' is not an ONNX model: it is empty")
         }
@@ -72,9 +81,15 @@ public enum ONNXImporter {
             throw ONNXImportError(.notONNX, source: source,
                                   message: "'\(source)' is not an ONNX model: it has no IR version or no graph")
         }
+        if let opset = model.opsetImport.first(where: { $0.domain.isEmpty || $0.domain == "ai.onnx" })?.version,
+           !supportedOpsets.contains(opset) {
+            throw ONNXImportError(.unsupportedOpset, source: source,
+                                  message: "'\(source)' uses ONNX opset \(opset); SecureNets reads opsets \(supportedOpsets.lowerBound) to \(supportedOpsets.upperBound)")
+        }
         do {
-            let path = try ONNXDataPath(walking: try ONNXGraphIndex(graph: model.graph))
-            return try Network(layers: path.layers, endsInSoftmax: path.endsInSoftmax)
+            let path = try ONNXDataPath(walking: try ONNXGraphIndex(graph: model.graph),
+                                        externalData: ONNXExternalData(folder: externalDataFolder))
+            return try Network(layers: path.layers, outputNormalization: path.outputNormalization)
         } catch let problem as ONNXImportError.Problem {
             throw ONNXImportError(problem.code, source: source, message: problem.message)
         } catch let error as ModelError {

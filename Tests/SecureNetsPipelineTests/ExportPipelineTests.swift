@@ -1,0 +1,31 @@
+import Foundation
+import SecureNets
+import Testing
+
+/// Issue 10 through the broker: a folded skl2onnx pipeline (Scaler folded into the first layer)
+/// and a model whose Gelu activations and Clip the producer applies at segment edges, each
+/// against onnxruntime's output.
+@Suite("Exported models through the broker", .serialized)
+struct ExportPipelineTests {
+    /// Same bound as the in-process tests (ExportPatternTests.tolerance): a few float32 ulps
+    /// measured, relative to max(1, |reference|).
+    static let tolerance: Float = 5e-6
+
+    @Test func foldedPipelineAndProducerSideGeluMatchOnnxruntime() throws {
+        let cluster = try PipelineCluster(name: "exports", workers: 2)
+        defer { cluster.shutdown() }
+        let inputs = RepositoryPaths.fixture("digits-inputs.npy")
+        for model in ["sklearn-pipeline-mlp", "export-opset21"] {
+            let job = try cluster.submit(model: RepositoryPaths.fixture("\(model).onnx"), input: inputs, batchSize: 40)
+            #expect(job.status == 0, "\(model): submit failed: \(job.stderr)\n\(cluster.diagnostics())")
+            let outputs = try DataFile.readMatrix(at: job.outputs)
+            let reference = try DataFile.readMatrix(at: RepositoryPaths.fixture("\(model)-reference.npy"))
+            #expect(outputs.rows == reference.rows && outputs.columns == reference.columns, "\(model)")
+            let worst = zip(outputs.elements, reference.elements).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
+            #expect(worst <= Self.tolerance, "\(model): worst relative deviation \(worst)")
+            #expect(try DataFile.readLabels(at: job.labels) == reference.rowArgmax(), "\(model)")
+            let rows = try cluster.auditRows(job: job.id)
+            #expect(rows.count >= 3 && rows.allSatisfy { $0.verdict == .passed }, "\(model): \(rows.map(\.verdict))")
+        }
+    }
+}

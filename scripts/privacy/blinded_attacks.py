@@ -186,6 +186,7 @@ class InputRecovery:
     pixel_of: np.ndarray          # pixel_of[c] = pixel index read from columns[c]
     signed_unit: np.ndarray       # Y[:, columns[c]] = intensity level · signed_unit[c]
     rebuilt: np.ndarray           # rows × pixels in [0, 1], rows in the blinded (received) order
+    constant_value: float = 1.0   # what the constant column holds in this frame (±1: the sign of m_h)
 
 
 def recover_inputs(normalized, h, histograms, public_correlation=None, extra=None):
@@ -197,7 +198,8 @@ def recover_inputs(normalized, h, histograms, public_correlation=None, extra=Non
     frame (other jobs linked by the weight fingerprint), used for the statistics only."""
     columns = [k for k in range(normalized.shape[1]) if k != h]
     signed = normalized[:, columns]
-    pooled = np.abs(signed) if extra is None else np.vstack([np.abs(signed), np.abs(extra)])
+    pooled_signed = signed if extra is None else np.vstack([signed, extra])
+    pooled = np.abs(pooled_signed)
     cost, units = column_costs(pooled, histograms)
     rows, pixels = linear_sum_assignment(cost)
     pixel_of = np.empty(len(columns), dtype=int)
@@ -208,7 +210,7 @@ def recover_inputs(normalized, h, histograms, public_correlation=None, extra=Non
     unit = units[np.arange(len(columns)), pixel_of]
     known = np.isfinite(unit)
     unit[~known] = np.median(unit[known]) if known.any() else 1.0 / (LEVELS - 1)
-    sign = np.sign(np.where(signed != 0, signed, 0).sum(axis=0))
+    sign = np.sign(pooled_signed.sum(axis=0))  # pixels are ≥ 0: a column's sign is its key's
     sign[sign == 0] = 1.0
     rebuilt = np.zeros((normalized.shape[0], histograms.shape[0]))
     levels = np.clip(np.rint(np.abs(signed) / unit), 0, LEVELS - 1)
@@ -220,7 +222,7 @@ def recover_inputs(normalized, h, histograms, public_correlation=None, extra=Non
 def blind_like_the_job(images, recovery, width):
     """Public images put into the job's blinded input frame with the recovered key: ≈ [X | 1] M_0 / m_h."""
     blinded = np.zeros((images.shape[0], width))
-    blinded[:, recovery.constant_column] = 1.0
+    blinded[:, recovery.constant_column] = recovery.constant_value
     blinded[:, recovery.columns] = images[:, recovery.pixel_of] * (LEVELS - 1) * recovery.signed_unit
     return blinded
 
@@ -229,20 +231,20 @@ def blind_like_the_job(images, recovery, width):
 
 def weight_fingerprints(first_layer):
     """Per row of a blinded first layer: (sorted |row| after dividing out column and row scales, the
-    row's scale). Invariant to the job's keys up to the row's position and scale."""
+    row's signed scale). Invariant to the job's keys up to the row's position and scale."""
     bias_row, constant = homogeneous_unit(first_layer)
     w = np.delete(first_layer.astype(np.float64), constant, axis=1)
     bias = w[bias_row].copy()
     bias[bias == 0] = 1.0
     ratio = w / bias
-    scale = np.abs(ratio).max(axis=1)
-    scale[scale == 0] = 1.0
-    return np.sort(np.abs(ratio) / scale[:, None], axis=1), scale, bias_row
+    largest = ratio[np.arange(len(ratio)), np.abs(ratio).argmax(axis=1)]
+    largest[largest == 0] = 1.0
+    return np.sort(np.abs(ratio / largest[:, None]), axis=1), largest, bias_row
 
 
 def link_jobs(first_layer_a, first_layer_b):
-    """Rows of job B's first layer matched to job A's (bias row to bias row): (b_of[a], scale ratio
-    such that |Y_A[:, a]| = |Y_B[:, b_of[a]]| · ratio[a])."""
+    """Rows of job B's first layer matched to job A's (bias row to bias row): (b_of[a], signed ratio
+    such that Y_A[:, a] = Y_B[:, b_of[a]] · ratio[a], with Y = X' / X'[:, h] of each job)."""
     fa, sa, bias_a = weight_fingerprints(first_layer_a)
     fb, sb, bias_b = weight_fingerprints(first_layer_b)
     distance = np.abs(fa[:, None, :] - fb[None, :, :]).sum(axis=2)
@@ -373,10 +375,10 @@ def build_replica(recovery, model, global_sign, prior, positive_hidden, search_r
     width = weights[0].shape[0]
     classes = int(prior.labels.max()) + 1
     subset = slice(0, min(search_rows, len(prior.labels)))
-    blinded = blind_like_the_job(prior.images[subset], recovery, width) * global_sign
-    flips = search_flips(blinded, weights, constants[:-1], prior.labels[subset], classes, positive_hidden)
     recovery_signed = InputRecovery(recovery.constant_column, recovery.columns, recovery.pixel_of,
-                                    recovery.signed_unit * global_sign, recovery.rebuilt)
+                                    recovery.signed_unit * global_sign, recovery.rebuilt, global_sign)
+    blinded = blind_like_the_job(prior.images[subset], recovery_signed, width)
+    flips = search_flips(blinded, weights, constants[:-1], prior.labels[subset], classes, positive_hidden)
     replica = Replica(recovery_signed, weights, flips, constants[:-1], None, width)
     public_outputs = replica.outputs(prior.images)
     replica.readout = fit_readout(public_outputs, prior.labels, constants[-1], classes)
@@ -482,7 +484,7 @@ def attack_capture(view, prior, link=False):
                 continue
             b_of, ratio = link_jobs(model.weights[0], view.model_of(other).weights[0])
             h_other, _ = homogeneous_unit(view.model_of(other).weights[0])
-            y_other = np.abs(normalized_rows(other.tensors[0], h_other))
+            y_other = normalized_rows(other.tensors[0], h_other)
             mapped = y_other[:, b_of] * ratio
             extra.append(mapped[:, own_columns])
             links[other.manifest.get("job_id")] = b_of

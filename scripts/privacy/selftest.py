@@ -72,6 +72,10 @@ def cross_job_case():
     s = scoring.score_job(attacks[0], a, PRIVATE, MODEL, CLASSIFIER)
     check("cross-job: fingerprint links every input column", link == 1.0, f"{link:.3f}")
     check("cross-job: 5-row job rebuilt exactly", s["values_exact"] >= 0.99, f"{s['values_exact']:.4f}")
+    check("cross-job: 5-row job's labels from ReLU patterns", s["labels_from_relu"] >= 0.6,
+          f"{s['labels_from_relu']:.2f}")
+    check("cross-job: replica from the 5-row job agrees", s["replica_agreement"] >= 0.9,
+          f"{s['replica_agreement']:.3f}")
 
 
 def noise_case():

@@ -456,7 +456,8 @@ def attack_job(view, job, prior, extra_rows=None):
     layers_seen = min(inner, hidden) if inner > 1 else 1
     public_blinded = blind_like_the_job(prior.images, replica.recovery, x.shape[1])
     pattern_labels = labels_from_patterns(x, public_blinded, model.weights, layers_seen, prior)
-    own = forward(x.astype(np.float64), model.weights, replica.flips, replica.constants)
+    # X' / X'[:, h] is the replica's own input frame (batch scales and signs divided out).
+    own = forward(normalized * global_sign, model.weights, replica.flips, replica.constants)
     return JobAttack(job_id=job.manifest.get("job_id"), recovery=recovery, replica=replica,
                      pattern_labels=pattern_labels, replica_labels=replica.readout.predict(own),
                      relu_layers_seen=layers_seen)

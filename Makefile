@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: demo test build release bench bench-pipeline chaos load services-up services-down clean
+.PHONY: demo test build release bench bench-pipeline chaos load privacy services-up services-down clean
 
 ## Start the services, build, run a verifier and two workers, submit the bundled sample, show results.
 demo:
@@ -36,6 +36,11 @@ chaos: services-up
 ## Load run: 5 producers x 10 jobs, queue drain, peak RSS against a one-job baseline. LOAD_ARGS="--workers 2"
 load: services-up
 	scripts/load.sh $(LOAD_ARGS)
+
+## Leakage harness: what a curious worker recovers from real traffic (docs/PRIVACY-HARNESS.md).
+## PRIVACY_ARGS="--modes chained --sizes 100 --cross-job ''"
+privacy: services-up
+	scripts/privacy/run.sh $(PRIVACY_ARGS)
 
 services-up:
 	infra/local/up

@@ -4,7 +4,8 @@ public enum ChainingMode: String, Sendable, Codable, CaseIterable {
     /// sigmoid/tanh. Our faster extension; leaks the zero pattern after ReLU to the worker.
     case chained
     /// Every layer is its own segment: the SecureNets protocol proper. The user applies every
-    /// activation, so the worker never sees an activation pattern.
+    /// activation, at a round trip per layer. This does not hide the activation pattern: the next
+    /// segment's input keeps the zeros, and the inputs leak alike (docs/SECURITY.md, measured).
     case perLayer = "per-layer"
 }
 

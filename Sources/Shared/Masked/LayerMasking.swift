@@ -38,7 +38,7 @@ public enum LayerMasking {
                 ParallelRows.forEach(rows: rows, columns: columns) { range in
                     // R's rows go straight into the output, which the kernel then masks in place.
                     let start = range.lowerBound * columns
-                    stream.fillRows(range, columns: columns, into: target + start)
+                    for r in range { stream.fillRow(r, into: target + r * columns, count: columns) }
                     sn_modp_quantize_and_mask(source.baseAddress! + start, range.count * columns, 1 / scale, limit,
                                               target + start, target + start)
                 }

@@ -37,8 +37,8 @@ public enum PoolInput: Sendable, Equatable {
             }
             return x
         case let .seed(seed, rows):
-            guard rows >= 0, rows.multipliedReportingOverflow(by: columns) == (rows * columns, false),
-                  rows * columns <= TensorLimits.maxElements else {
+            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+            guard rows >= 0, !overflow, count <= TensorLimits.maxElements else {
                 throw MaskedModeError.shape("a mask of \(rows)×\(columns) exceeds the tensor limit")
             }
             return MaskStream(seed: seed).matrix(rows: rows, columns: columns)

@@ -23,8 +23,8 @@ public struct QuantizedWeights: Sendable, Equatable {
     /// Throws `MaskedModeError.shape` when the count does not match the shape and
     /// `.weightOutOfRange` when a value exceeds `maxSupportedMagnitude`.
     public init(rows: Int, columns: Int, values: [Int32]) throws {
-        guard rows >= 1, columns >= 1, rows.multipliedReportingOverflow(by: columns) == (rows * columns, false),
-              values.count == rows * columns else {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 1, columns >= 1, !overflow, values.count == count else {
             throw MaskedModeError.shape("quantized weights are \(rows)×\(columns) but have \(values.count) values")
         }
         let largest = values.lazy.map { $0 == .min ? Int32.max : abs($0) }.max() ?? 0
@@ -35,7 +35,6 @@ public struct QuantizedWeights: Sendable, Equatable {
         self.columns = columns
         self.values = values
         self.maxMagnitude = largest
-        let count = values.count
         widened = [Double](unsafeUninitializedCapacity: count) { target, initialized in
             values.withUnsafeBufferPointer { sn_modp_widen_signed($0.baseAddress!, target.baseAddress!, count) }
             initialized = count

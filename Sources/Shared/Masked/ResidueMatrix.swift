@@ -13,8 +13,8 @@ public struct ResidueMatrix: Sendable, Equatable {
     /// Wraps `elements` (row-major). Throws `MaskedModeError.shape` when the count does not match
     /// the shape and `.notResidues` when an element is p or more, naming `what` the matrix is.
     public init(rows: Int, columns: Int, elements: [UInt32], what: String = "matrix") throws {
-        guard rows >= 0, columns >= 0, rows.multipliedReportingOverflow(by: columns) == (rows * columns, false),
-              elements.count == rows * columns else {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, elements.count == count else {
             throw MaskedModeError.shape("\(what) is \(rows)×\(columns) but has \(elements.count) elements")
         }
         let bad = elements.withUnsafeBufferPointer { buffer in

@@ -71,3 +71,15 @@ import Testing
         #expect(throws: MaskedModeError.self) { try QuantizedWeights(rows: 1, columns: 2, values: [1, .min]) }
     }
 }
+
+extension ModPProductTests {
+    /// Shapes from the wire whose element count overflows are refused, not trapped on.
+    @Test func overflowingShapesAreRefused() throws {
+        #expect(throws: MaskedModeError.self) { try ResidueMatrix(rows: Int.max, columns: 2, elements: []) }
+        #expect(throws: MaskedModeError.self) { try QuantizedWeights(rows: Int.max / 2, columns: 3, values: [1]) }
+        let weights = try QuantizedWeights(rows: 4, columns: 1, values: [1, 2, 3, 4])
+        #expect(throws: MaskedModeError.self) { try PoolInput.seed(.random(), rows: Int.max / 2).compute(weights: weights) }
+        #expect(throws: MaskedModeError.self) { try PoolInput.seed(.random(), rows: -1).compute(weights: weights) }
+        #expect(throws: MaskedModeError.self) { try PoolInput.seed(.random(), rows: TensorLimits.maxElements).compute(weights: weights) }
+    }
+}

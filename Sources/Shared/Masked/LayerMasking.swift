@@ -57,8 +57,8 @@ public enum LayerMasking {
         }
         let rows = data.rows, columns = data.columns
         let scales = layer.weightScales.map { Float(inputScale * $0) }
-        var output = Matrix(rows: rows, columns: columns)
-        output.elements.withUnsafeMutableBufferPointer { out in
+        // No zero fill: the kernel writes every element.
+        let elements = [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
             data.elements.withUnsafeBufferPointer { a in
                 mask.elements.withUnsafeBufferPointer { b in
                     guard let out = out.baseAddress, let a = a.baseAddress, let b = b.baseAddress else { return }
@@ -68,7 +68,8 @@ public enum LayerMasking {
                     }
                 }
             }
+            initialized = rows * columns
         }
-        return output
+        return Matrix(rows: rows, columns: columns, elements: elements)
     }
 }

@@ -78,3 +78,23 @@ import Testing
         #expect("\(seed)" == "MaskSeed(32 bytes, redacted)")
     }
 }
+
+extension MaskStreamTests {
+    /// docs/MASKED.md prints the test vector for client authors: it must be the fixture's, and its
+    /// first keystream block must give the first values (low 31 bits of each little-endian word).
+    @Test func documentedTestVectorIsTheFixture() throws {
+        let document = try String(contentsOf: ProtocolExample.repositoryRoot.appendingPathComponent("docs/MASKED.md"), encoding: .utf8)
+        let counting = try Self.vectors().vectors.filter { $0.seed_name == "counting" }
+        for row in [0, 1] {
+            let line = try #require(document.split(separator: "\n").first { $0.hasPrefix("- row \(row): ") }, "row \(row) line")
+            let values = line.dropFirst("- row \(row): ".count).split(separator: ",").compactMap { UInt32($0.trimmingCharacters(in: .whitespaces)) }
+            let expected = try #require(counting.first { $0.row == row })
+            #expect(values.count == 8 && values == Array(expected.values.prefix(8)), "row \(row)")
+        }
+        let match = try #require(document.firstMatch(of: try Regex("first keystream block of row 0 is\\s+`([0-9a-f]{32})`")))
+        let block = try #require(match.output[1].substring)
+        let bytes = stride(from: 0, to: 32, by: 2).map { UInt8(block.dropFirst($0).prefix(2), radix: 16)! }
+        let words = (0..<4).map { w in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[4 * w + $1]) << (8 * $1) } }
+        #expect(words.map { $0 & PrimeField.modulus } == Array(counting[0].values.prefix(4)))
+    }
+}

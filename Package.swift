@@ -31,12 +31,15 @@ let package = Package(
         // The verifier's float32 × float64 row kernels, in a baseline and an AVX2 + FMA version
         // chosen at run time (docs/VERIFICATION.md, "Cost").
         .target(name: "CSketchKernels", path: "Sources/CSketchKernels"),
+        // Exact arithmetic mod p = 2^31 - 1 for masked mode: reduction, the producer's mask and unmask
+        // passes, the verifier's matrix-vector products (docs/MASKED.md).
+        .target(name: "CModP", path: "Sources/CModP"),
 
         // The core: math, blinding, verification, wire format, model and data import. No I/O to services.
         .target(
             name: "SecureNets",
             dependencies: [
-                "COpenBLAS", "CSketchKernels",
+                "COpenBLAS", "CSketchKernels", "CModP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,8 @@ import SecureNets
 /// For every shape and batch it times, each in its steady state (`timeOperations`): plaintext
 /// `Network.forward` (the baseline), the worker's
 /// blinded forward pass in `exact` and `fast` precision, the producer's blind + unblind of one batch,
-/// and the verifier's check of every layer (k = 2). onnxruntime runs on the same weights and batch
+/// and the verifier's check of every layer (k = 2); and masked mode's four roles over all layers
+/// (`MaskedComputeWorkload`). onnxruntime runs on the same weights and batch
 /// right after, through a Python script, as the external yardstick.
 struct ComputeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -102,9 +103,12 @@ struct ComputeBenchmark: ParsableCommand {
             let workload = try ComputeWorkload(network: network, session: session,
                                                input: shape.randomInput(rows: batch, seed: seed &+ UInt64(batch)))
             let plaintextOutput = try workload.plaintext()
-            let correctness = try workload.correctness(plaintextOutput: plaintextOutput)
+            var correctness = try workload.correctness(plaintextOutput: plaintextOutput)
+            let masked = try MaskedComputeWorkload(network: network, input: workload.input)
+            correctness.maskedMaxRelativeError = ComputeWorkload.maxRelativeError(try masked.producer(), reference: plaintextOutput)
+            correctness.maskedVerificationPassed = try masked.verify()
 
-            var samples = try timeOperations(workload)
+            var samples = try timeOperations(workload, masked: masked)
             var onnxruntimeDifference: Double?
             if let bridge = onnxruntime {
                 do {
@@ -163,13 +167,17 @@ struct ComputeBenchmark: ParsableCommand {
     /// `securenets-verifier` have no matrix product), but here their blocks follow `sgemm`, whose
     /// threads spin for up to `blasSpinSeconds` and take a core from their parallel passes. So before
     /// those two blocks the bench waits, untimed, for OpenBLAS's threads to go to sleep.
-    private func timeOperations(_ workload: ComputeWorkload) throws -> [ComputeOperation: Samples] {
+    private func timeOperations(_ workload: ComputeWorkload, masked: MaskedComputeWorkload) throws -> [ComputeOperation: Samples] {
         let operations: [(ComputeOperation, afterBLASIdles: Bool, () throws -> Void)] = [
             (.plaintext, false, { _ = try workload.plaintext() }),
             (.blindedExact, false, { _ = try workload.blindedForward(.exact) }),
             (.blindedFast, false, { _ = try workload.blindedForward(.fast) }),
             (.blindUnblind, true, { _ = try workload.blindAndUnblind() }),
             (.verify, true, { _ = workload.verify() }),
+            (.maskedDataPool, false, { _ = try masked.dataPool() }),
+            (.maskedMaskPool, false, { _ = try masked.maskPool() }),
+            (.maskedProducer, true, { _ = try masked.producer() }),
+            (.maskedVerify, true, { _ = try masked.verify() }),
         ]
         var samples: [ComputeOperation: Samples] = [:]
         for _ in 0..<Self.passes {

@@ -31,7 +31,7 @@ enum ComputeReport {
 
     /// Model blinding (once per key epoch) and the sanity checks, one row per (shape, batch).
     static func checksTable(_ results: [ComputeResult]) -> String {
-        var rows = [["shape", "batch", "model blinding ms", "unblinded vs plain", "verify max ratio", "ort vs plain"]]
+        var rows = [["shape", "batch", "model blinding ms", "unblinded vs plain", "verify max ratio", "masked vs plain", "masked verify", "ort vs plain"]]
         for result in results {
             rows.append([
                 result.shape, String(result.batch),
@@ -39,6 +39,8 @@ enum ComputeReport {
                 String(format: "%.1e", result.correctness.unblindedMaxRelativeError),
                 String(format: "%.3f", result.correctness.maxResidualRatio)
                     + (result.correctness.verificationPassed ? " pass" : " FAIL"),
+                result.correctness.maskedMaxRelativeError.map { String(format: "%.1e", $0) } ?? "—",
+                result.correctness.maskedVerificationPassed.map { $0 ? "pass" : "FAIL" } ?? "—",
                 result.onnxruntimeMaxRelativeDifference.map { String(format: "%.1e", $0) } ?? "absent",
             ])
         }

@@ -7,6 +7,12 @@ enum ComputeOperation: String, CaseIterable, Sendable, ExpressibleByArgument, Cu
     case blindedFast = "blinded_fast"
     case blindUnblind = "blind_unblind"
     case verify
+    /// Masked mode (docs/MASKED.md), per batch over all layers: each pool's products, the producer's
+    /// mask/unmask/activation steps, and the verifier's exact checks of both pools.
+    case maskedDataPool = "masked_data_pool"
+    case maskedMaskPool = "masked_mask_pool"
+    case maskedProducer = "masked_producer"
+    case maskedVerify = "masked_verify"
     /// Timed by the Python script, after the others.
     case onnxruntime
 

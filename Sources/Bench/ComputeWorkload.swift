@@ -90,10 +90,16 @@ struct CorrectnessReport: Codable, Sendable {
     let verificationPassed: Bool
     /// Largest |u − v| / bound over all layers and rounds (≤ 1 passes).
     let maxResidualRatio: Double
+    /// Masked mode's output (quantized) vs plaintext `sgemm` output, relative to the largest logit.
+    var maskedMaxRelativeError: Double?
+    /// The exact mod-p check accepted both pools' honest products of every layer.
+    var maskedVerificationPassed: Bool?
 
     enum CodingKeys: String, CodingKey {
         case unblindedMaxRelativeError = "unblinded_max_relative_error"
         case verificationPassed = "verification_passed"
         case maxResidualRatio = "max_residual_ratio"
+        case maskedMaxRelativeError = "masked_max_relative_error"
+        case maskedVerificationPassed = "masked_verification_passed"
     }
 }

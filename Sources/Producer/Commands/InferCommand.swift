@@ -9,8 +9,10 @@ struct InferCommand: ParsableCommand {
         abstract: "Run a model locally: plaintext, or the full secure protocol in one process.",
         discussion: """
         Without --in-process this is plain float32 inference with OpenBLAS: the baseline to compare the
-        secure pipeline against. With --in-process every batch is blinded, computed as a worker would,
-        checked as the verifier would and unblinded, all without a broker.
+        secure pipeline against. With --in-process the whole protocol runs without a broker:
+        --privacy masked (the default) quantizes and masks every layer's input mod p, computes both
+        pools' products, checks both exactly and unmasks (docs/MASKED.md); --privacy blinded blinds
+        every batch, computes as a worker would, checks as the verifier would and unblinds.
 
         Output: float32 [rows, outputs] in input order; probabilities when the model ends in Softmax,
         logits otherwise. --labels writes the argmax of each row (-1 for a row whose output is NaN).
@@ -30,17 +32,20 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Where to write argmax labels: .npy (int64) or .csv; -1 for a row whose output is NaN.")
     var labels: String?
 
-    @Flag(help: "Run blind → compute → verify → unblind in this process instead of plaintext inference.")
+    @Flag(help: "Run the secure protocol (see --privacy) in this process instead of plaintext inference.")
     var inProcess = false
+
+    @Option(help: "Privacy in --in-process mode: masked (one-time pad mod p, two pools, exact check) or blinded (monomial blinding, which leaks the inputs: docs/SECURITY.md).")
+    var privacy: PrivacyMode = .masked
 
     @Option(help: "Rows per batch in --in-process mode.")
     var batchSize = 256
 
-    @Option(help: "Worker arithmetic in --in-process mode: exact (float64 accumulation, tight check) or fast (float32; only gross cheating is caught).")
-    var precision: Precision = .exact
+    @Option(help: "Worker arithmetic with --privacy blinded: exact (float64 accumulation, tight check) or fast (float32; only gross cheating is caught). Default exact.")
+    var precision: Precision?
 
-    @Option(help: "chained (workers run ReLU chains) or per-layer (the user applies every activation).")
-    var mode: ChainingMode = .chained
+    @Option(help: "With --privacy blinded: chained (workers run ReLU chains) or per-layer (the user applies every activation). Default chained.")
+    var mode: ChainingMode?
 
     @Option(help: "Random vectors per layer check.")
     var rounds = 2
@@ -51,6 +56,10 @@ struct InferCommand: ParsableCommand {
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         guard rounds > 0 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
+        if privacy == .masked {
+            if precision != nil { throw ValidationError("--precision applies to --privacy blinded only: masked mode is always exact") }
+            if mode != nil { throw ValidationError("--mode applies to --privacy blinded only: masked mode returns every layer to the producer") }
+        }
     }
 
     func run() throws {
@@ -59,11 +68,17 @@ struct InferCommand: ParsableCommand {
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
         let rows = try InputValidation.load(input, for: network)
         let result: Matrix
-        if inProcess {
-            let secure = InProcessSecureInference(batchSize: batchSize, mode: mode, precision: precision, rounds: rounds)
+        if inProcess, privacy == .masked {
+            let outcome = try InProcessMaskedInference(batchSize: batchSize, rounds: rounds).run(network: network, input: rows)
+            result = outcome.output
+            let widths = outcome.bitWidths.map(\.description).joined(separator: ", ")
+            printError("masked: verified \(rows.rows) rows, \(outcome.checkedProducts) pool products checked exactly mod 2^31-1; bit widths per layer: \(widths)")
+        } else if inProcess {
+            let secure = InProcessSecureInference(batchSize: batchSize, mode: mode ?? .chained, precision: precision ?? .exact,
+                                                  rounds: rounds)
             let outcome = try secure.run(network: network, input: rows)
             result = outcome.output
-            printError("verified \(rows.rows) rows in \(outcome.segmentCount) segment(s) per batch; worst residual \(String(format: "%.3g", outcome.maxResidualRatio))× its bound")
+            printError("blinded: verified \(rows.rows) rows in \(outcome.segmentCount) segment(s) per batch; worst residual \(String(format: "%.3g", outcome.maxResidualRatio))× its bound")
         } else {
             result = try network.forward(rows)
         }
@@ -73,6 +88,7 @@ struct InferCommand: ParsableCommand {
 }
 
 extension Precision: ExpressibleByArgument {}
+extension PrivacyMode: ExpressibleByArgument {}
 extension ChainingMode: ExpressibleByArgument {}
 
 /// Writes a line to standard error (progress and summaries; stdout stays clean for data).

@@ -1,0 +1,56 @@
+// Exact arithmetic in the prime field Z_p, p = 2^31 - 1, for masked mode (docs/MASKED.md).
+//
+// Residues are uint32_t values in [0, p). Products of two residues are below 2^62 and are folded
+// with the Mersenne identity 2^31 = 1 (mod p) into a value below 2^32 before they are summed in a
+// uint64_t, so a sum of up to 2^32 folded terms never overflows ("lazy reduction": one full reduction
+// per dot product, not per term). Everything here is integer arithmetic: results are exact, with no
+// tolerance, on every CPU and in every summation order.
+#ifndef SECURENETS_MODP_H
+#define SECURENETS_MODP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// The modulus p = 2^31 - 1.
+#define SN_MODP_P 0x7FFFFFFFu
+
+/// x mod p for any 64-bit x.
+static inline uint32_t sn_modp_reduce64(uint64_t x) {
+    x = (x & SN_MODP_P) + (x >> 31);  // < 2^31 + 2^33
+    x = (x & SN_MODP_P) + (x >> 31);  // < 2^31 + 4
+    return (uint32_t)(x >= SN_MODP_P ? x - SN_MODP_P : x);
+}
+
+/// target[i] = (double)source[i] for `count` residues: the operand of the float64 product.
+void sn_modp_widen(const uint32_t *source, double *target, size_t count);
+
+/// target[i] = (double)source[i] for `count` signed integers (quantized weights).
+void sn_modp_widen_signed(const int32_t *source, double *target, size_t count);
+
+/// target[i] = source[i] mod p, where every source[i] is an integer-valued double with
+/// |source[i]| <= 2^53 (what an exact float64 product of residues and small signed integers gives).
+void sn_modp_reduce_exact_doubles(const double *source, uint32_t *target, size_t count);
+
+/// accumulator[i] = (accumulator[i] + addend[i]) mod p for `count` residues.
+void sn_modp_add_into(uint32_t *accumulator, const uint32_t *addend, size_t count);
+
+/// The number of entries of `values` that are not residues (>= p).
+size_t sn_modp_count_noncanonical(const uint32_t *values, size_t count);
+
+/// For each of `rows` rows m_i (row i starts at matrix + i * stride, `columns` residues):
+/// out0[i] = m_i . v0 mod p and out1[i] = m_i . v1 mod p. Reads the matrix once for both vectors.
+/// Requires columns < 2^32.
+void sn_modp_matvec2(const uint32_t *matrix, size_t rows, size_t columns, size_t stride,
+                     const uint32_t *v0, const uint32_t *v1, uint32_t *out0, uint32_t *out1);
+
+/// The producer's masking step for `count` values: x_q = round(x * inverse_scale) clamped to
+/// [-limit, limit], then masked[i] = (x_q + mask[i]) mod p. Rounds half away from zero.
+void sn_modp_quantize_and_mask(const float *values, size_t count, double inverse_scale, int32_t limit,
+                               const uint32_t *mask, uint32_t *masked);
+
+/// The producer's unmasking step for `rows` x `columns` residues (row-major, contiguous):
+/// z = (data[i] - mask[i]) mod p, centred to (-p/2, p/2], then out = (float)z * scale[c] + bias[c].
+void sn_modp_unmask_dequantize(const uint32_t *data, const uint32_t *mask, size_t rows, size_t columns,
+                               const float *scale, const float *bias, float *out);
+
+#endif

@@ -1,0 +1,15 @@
+/// A network prepared for masked mode: every layer's widths chosen and weights quantized, once.
+public struct MaskedModel: Sendable {
+    public let layers: [MaskedLayer]
+    /// The producer applies a row softmax after the last layer's activation.
+    public let endsInSoftmax: Bool
+
+    /// Throws the first layer's `MaskedModeError` (a layer that fits no widths, non-finite parameters).
+    public init(network: Network) throws {
+        layers = try network.layers.enumerated().map { try MaskedLayer($1, index: $0) }
+        endsInSoftmax = network.endsInSoftmax
+    }
+
+    public var inputCount: Int { layers[0].inputCount }
+    public var outputCount: Int { layers[layers.count - 1].outputCount }
+}

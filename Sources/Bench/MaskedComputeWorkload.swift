@@ -54,7 +54,7 @@ struct MaskedComputeWorkload {
                                                   inputScale: request.inputScale)
             layer.activation.apply(to: &activations)
         }
-        if model.endsInSoftmax { activations.applyRowSoftmax() }
+        model.outputNormalization.apply(to: &activations)
         return activations
     }
 

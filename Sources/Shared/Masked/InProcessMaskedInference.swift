@@ -31,7 +31,7 @@ public struct InProcessMaskedInference: Sendable {
                                      checkedProducts: 2 * model.layers.count * outputs.count)
     }
 
-    /// One batch through every layer: outputs after the last activation (and softmax, if the model has it).
+    /// One batch through every layer: outputs after the last activation (and the model's softmax or log-softmax).
     func run(model: MaskedModel, batch: Matrix, batchIndex: Int) throws -> Matrix {
         var activations = batch
         for layer in model.layers {
@@ -39,7 +39,7 @@ public struct InProcessMaskedInference: Sendable {
             layer.activation.apply(to: &z)
             activations = z
         }
-        if model.endsInSoftmax { activations.applyRowSoftmax() }
+        model.outputNormalization.apply(to: &activations)
         return activations
     }
 

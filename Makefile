@@ -9,11 +9,13 @@ demo:
 	scripts/demo.sh
 
 ## Install and start what the tests need (Debian packages, RabbitMQ, PostgreSQL), run the whole suite,
-## then a short libFuzzer run over every decoder (scripts/fuzz/ci.sh).
+## then a short libFuzzer run over every decoder (scripts/fuzz/ci.sh) and the leakage harness's
+## selftest (its attacks against synthetic captures with known answers, and against noise).
 test: services-up
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 	scripts/fuzz/ci.sh
+	python3 scripts/privacy/selftest.py
 
 build:
 	$(SWIFT) build

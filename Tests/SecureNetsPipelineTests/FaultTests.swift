@@ -64,8 +64,8 @@ struct FaultTests {
         let job = try submission.value(timeout: 400)
         try long.expectCompleteAndExact(job, cluster: cluster, "broker restart")
         // Every process noticed and said so.
-        #expect(cluster.workers.allSatisfy { $0.log.contains("reconnecting") }, "workers log their reconnection")
-        #expect(cluster.verifier?.log.contains("reconnecting") == true, "the verifier logs its reconnection")
+        #expect(cluster.workers.allSatisfy { $0.log.contains("; retrying in ") }, "workers log their reconnection")
+        #expect(cluster.verifier?.log.contains("; retrying in ") == true, "the verifier logs its reconnection")
     }
 
     @Test func postgreSQLStoppedFor30SecondsMidJob() throws {

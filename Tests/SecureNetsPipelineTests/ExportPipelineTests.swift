@@ -2,9 +2,9 @@ import Foundation
 import SecureNets
 import Testing
 
-/// Issue 10 through the broker: a folded skl2onnx pipeline (Scaler folded into the first layer)
-/// and a model whose Gelu activations and Clip the producer applies at segment edges, each
-/// against onnxruntime's output.
+/// Issue 10 through the broker: a folded skl2onnx pipeline (Scaler folded into the first layer),
+/// its binary variant (the Sigmoid, Sub, Concat tail) and a model whose Gelu activations and Clip
+/// the producer applies at segment edges, each against onnxruntime's output.
 @Suite("Exported models through the broker", .serialized)
 struct ExportPipelineTests {
     /// Same bound as the in-process tests (ExportPatternTests.tolerance): a few float32 ulps
@@ -15,7 +15,7 @@ struct ExportPipelineTests {
         let cluster = try PipelineCluster(name: "exports", workers: 2)
         defer { cluster.shutdown() }
         let inputs = RepositoryPaths.fixture("digits-inputs.npy")
-        for model in ["sklearn-pipeline-mlp", "export-opset21"] {
+        for model in ["sklearn-pipeline-mlp", "export-opset21", "sklearn-pipeline-mlp-binary"] {
             let job = try cluster.submit(model: RepositoryPaths.fixture("\(model).onnx"), input: inputs, batchSize: 40)
             #expect(job.status == 0, "\(model): submit failed: \(job.stderr)\n\(cluster.diagnostics())")
             let outputs = try DataFile.readMatrix(at: job.outputs)

@@ -9,7 +9,7 @@ import Testing
     static let models = [
         "export-torch-standardize-bn", "export-tf2onnx-opset9", "export-torch-activations", "export-opset21",
         "export-external", "sklearn-pipeline-mlp", "sklearn-mlp-regressor", "sklearn-logistic",
-        "sklearn-logistic-binary", "sklearn-linear-regression",
+        "sklearn-logistic-binary", "sklearn-linear-regression", "sklearn-mlp-binary", "sklearn-pipeline-mlp-binary",
     ]
 
     /// How far SecureNets may be from onnxruntime, entry by entry, relative to max(1, |reference|).

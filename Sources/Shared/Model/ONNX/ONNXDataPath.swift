@@ -6,7 +6,8 @@
 /// (Add/Sub/Mul/Div, BatchNormalization, Scaler), the activations of `Activation` (Gelu also as
 /// PyTorch's Erf decomposition), shape and type no-ops on samples × features data (Identity,
 /// Dropout, Flatten, Reshape, Squeeze, Unsqueeze, Cast to float), and one final Softmax or
-/// LogSoftmax after which only ops that turn probabilities into labels may follow. Every other
+/// LogSoftmax (or skl2onnx's binary tail Sigmoid, Sub(1, p), Concat(1 − p, p)) after which only ops
+/// that turn probabilities into labels may follow. Every other
 /// arrangement is refused with a message naming the node.
 struct ONNXDataPath {
     var layers: [DenseLayer] = []
@@ -81,6 +82,7 @@ struct ONNXDataPath {
     private mutating func followDataPath() throws -> String? {
         while true {
             if try matchGeluDecomposition() { continue }
+            if let probabilities = try matchBinaryClassifierTail() { return probabilities }
             guard let position = try nextNode() else { return nil }
             visited.insert(position)
             let node = graph.nodes[position]
@@ -140,6 +142,10 @@ struct ONNXDataPath {
                     .unsupportedGraph, "\(node.opAndLabel) is only supported after the final Softmax")
             case .constant:
                 throw ONNXImportError.Problem(.unsupportedGraph, "\(node.opAndLabel) has the samples as input")
+            case .concat:
+                // Reached only when matchBinaryClassifierTail did not see it: not the tail it accepts.
+                throw ONNXImportError.Problem(
+                    .unsupportedGraph, "\(node.opAndLabel) is only supported as skl2onnx's binary classifier tail Concat(1 − p, p)")
             }
             tensor = output
         }

@@ -18,9 +18,7 @@ extension ONNXDataPath {
         }
         var (weights, bias) = try linearLayer(node, outputs: nil)
         if weights.columns == 1 && classes == 2 {
-            weights = Matrix(rows: weights.rows, columns: 2,
-                             elements: (0..<weights.rows).flatMap { [-weights.elements[$0], weights.elements[$0]] })
-            bias = [-bias[0], bias[0]]
+            (weights, bias) = Self.twoClassScores(weights, bias)
         }
         try append(weights: weights, bias: bias, from: node, layer: layerLabel(node))
         if transform == "SOFTMAX" { outputNormalization = .softmax }

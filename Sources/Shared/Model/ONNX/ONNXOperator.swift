@@ -48,6 +48,8 @@ enum ONNXOperator: String, CaseIterable {
     case arrayFeatureExtractor = "ArrayFeatureExtractor"
     case zipMap = "ZipMap"
     case normalizer = "Normalizer"
+    /// Only as skl2onnx's binary classifier tail Concat(1 − p, p) (`ONNXBinaryClassifierTail`).
+    case concat = "Concat"
 
     /// The domains whose ops these are: the default ONNX domain (empty or `ai.onnx`) and
     /// `ai.onnx.ml` for skl2onnx's Scaler, linear models, ZipMap and ArrayFeatureExtractor.

@@ -181,11 +181,14 @@ final class JobRunner {
             inputColumns: blinded.columns, inputSHA256: Digest.tensor(blinded), replyQueue: replyQueue,
             producerKey: identity.publicKey.fingerprint, issuedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
         let job = try JobMessage(manifest: manifest, input: blinded, signedBy: identity)
-        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
-                              body: job.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+        // Write-ahead: the dispatch is journaled (and scheduled) before it is published, so a reply
+        // about it is always recognized, even after a crash between the publish and the next step. A
+        // dispatch journaled but never published simply passes its deadline and is sent again.
         try journal.recordDispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256)
         scheduler.dispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256, now: now)
         pendingBatchKeys[BatchSegment(batch: batch, segment: segment)] = batchKey
+        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
+                              body: job.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
     }
 
     private func handle(_ body: [UInt8], context: PublishContext, publisher: AMQPConnection) throws {
@@ -202,6 +205,17 @@ final class JobRunner {
         let m = reply.manifest
         guard m.jobID == jobID else {
             logger.warning("ignoring a reply for another job", metadata: ["job": "\(m.jobID)"])
+            return
+        }
+        // A replay verdict says the segment already has a verdict (it passed, or this attempt was already
+        // decided): it is no verification of work and spends nothing; the passed reply, or the deadline,
+        // moves the batch on.
+        if m.verdict != .passed, m.cause == ReplyManifest.Cause.replay {
+            if m.batch >= 0, m.batch < journal.record.batchCount {
+                try journal.recordLate(batch: m.batch, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
+            }
+            logger.info("ignoring a replay verdict", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)",
+                                                               "attempt": "\(m.attempt)", "reason": "\(m.reason)"])
             return
         }
         let effect = scheduler.reply(batch: m.batch, segment: m.segment, attempt: m.attempt, manifestSHA256: m.manifestSHA256,

@@ -90,6 +90,20 @@ import Testing
         #expect(scheduler.status(ofBatch: 0).failures == 1)
     }
 
+    /// After a crash, a new attempt of a segment that already passed is answered "replay"; that must
+    /// not fail the batch, since the passed reply (still queued) completes it.
+    @Test func replayVerdictsSpendNoBudget() {
+        var scheduler = DispatchScheduler(batchCount: 1, policy: Self.policy)
+        Self.step(&scheduler, at: 0)
+        for _ in 0..<10 {
+            #expect(scheduler.reply(batch: 0, segment: 0, attempt: 1, manifestSHA256: Self.digest(0, 0, 1), passed: false,
+                                    isReplay: true, reason: "rejected: replayed result", now: 1)
+                    == .late("a replay verdict spends no budget"))
+        }
+        #expect(Self.step(&scheduler, at: 1).isEmpty && scheduler.status(ofBatch: 0).failures == 0)
+        #expect(Self.pass(&scheduler, batch: 0, attempt: 1, at: 2) == .apply)
+    }
+
     @Test func aSupersededAttemptsPassIsAppliedOnceAndLaterRepliesAreLate() {
         var scheduler = DispatchScheduler(batchCount: 1, policy: Self.policy)
         Self.step(&scheduler, at: 0)

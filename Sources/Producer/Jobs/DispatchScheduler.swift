@@ -149,9 +149,12 @@ public struct DispatchScheduler: Sendable {
     }
 
     /// Interprets a verified reply about (`batch`, `segment`, `attempt`) naming `manifestSHA256`.
+    /// `isReplay` (cause `replay`): the segment already has a verdict, so the reply is no verification
+    /// of work and spends nothing — the passed reply, or the deadline, moves the batch on.
     public mutating func reply(batch: Int, segment: Int, attempt: Int, manifestSHA256: String, passed: Bool,
-                               reason: String, now: TimeInterval) -> ReplyEffect {
+                               isReplay: Bool = false, reason: String, now: TimeInterval) -> ReplyEffect {
         guard batch >= 0, batch < batchCount else { return .late("batch \(batch) is not in this job") }
+        if !passed, isReplay { return .late("a replay verdict spends no budget") }
         let state = batches[batch]
         guard state.status == .active else { return .late("batch \(batch) is already \(state.status)") }
         guard segment == state.segment, let dispatch = state.dispatches[attempt] else {

@@ -207,19 +207,8 @@ final class JobRunner {
             logger.warning("ignoring a reply for another job", metadata: ["job": "\(m.jobID)"])
             return
         }
-        // A replay verdict says the segment already has a verdict (it passed, or this attempt was already
-        // decided): it is no verification of work and spends nothing; the passed reply, or the deadline,
-        // moves the batch on.
-        if m.verdict != .passed, m.cause == ReplyManifest.Cause.replay {
-            if m.batch >= 0, m.batch < journal.record.batchCount {
-                try journal.recordLate(batch: m.batch, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
-            }
-            logger.info("ignoring a replay verdict", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)",
-                                                               "attempt": "\(m.attempt)", "reason": "\(m.reason)"])
-            return
-        }
         let effect = scheduler.reply(batch: m.batch, segment: m.segment, attempt: m.attempt, manifestSHA256: m.manifestSHA256,
-                                     passed: m.verdict == .passed, reason: "\(m.verdict.rawValue): \(m.reason)", now: now)
+                                     passed: m.verdict == .passed, isReplay: m.cause == ReplyManifest.Cause.replay, reason: "\(m.verdict.rawValue): \(m.reason)", now: now)
         switch effect {
         case .apply:
             guard let output = reply.output else { return }

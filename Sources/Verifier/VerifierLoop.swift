@@ -48,10 +48,11 @@ public final class VerifierLoop: @unchecked Sendable {
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
         let tag = try consumer.consume(queue: SecureNetsTopology.resultsQueue, arguments: [:])
+        let handler = resultHandler(publisher: publisher)
         logger.info("verifier ready", metadata: ["queue": "\(SecureNetsTopology.resultsQueue)", "rounds": "\(configuration.rounds)"])
         while !stop.isRaised {
             guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
-            try handleHoldingOnDatabaseErrors(delivery, consumer: consumer, publisher: publisher, stop: stop)
+            try handleHoldingOnDatabaseErrors(delivery, handler: handler, consumer: consumer, publisher: publisher, stop: stop)
             try consumer.ack(deliveryTag: delivery.deliveryTag)
         }
         try? consumer.cancel(consumerTag: tag)
@@ -67,13 +68,13 @@ public final class VerifierLoop: @unchecked Sendable {
     /// the connection dropped (PostgreSQL can answer a COMMIT that took effect with "FATAL: terminating
     /// connection"), and a row found for this very result must then be taken as its own, its reply
     /// sent, not rejected as a replay — which would lose the batch.
-    private func handleHoldingOnDatabaseErrors(_ delivery: AMQPDelivery, consumer: AMQPConnection, publisher: AMQPConnection,
-                                                stop: StopSignal) throws {
+    private func handleHoldingOnDatabaseErrors(_ delivery: AMQPDelivery, handler: ResultHandler, consumer: AMQPConnection,
+                                                publisher: AMQPConnection, stop: StopSignal) throws {
         var delivery = delivery
         var failures = 0
         while true {
             do {
-                try handle(delivery, publisher: publisher)
+                _ = try handler.handle(body: delivery.body, redelivered: delivery.redelivered)
                 if failures > 0 { logger.notice("database reachable again; processing resumed") }
                 return
             } catch let error as AMQPError {
@@ -95,14 +96,13 @@ public final class VerifierLoop: @unchecked Sendable {
         }
     }
 
-    /// Handles one delivery through `ResultHandler`, publishing on `publisher`.
-    func handle(_ delivery: AMQPDelivery, publisher: AMQPConnection) throws {
-        let handler = ResultHandler(
-            verifierID: configuration.verifierID, rounds: configuration.rounds,
-            maxMessageBytes: configuration.maxMessageBytes, identity: identity,
-            producers: { [producers] in producers.keys }, reloadProducers: { [producers] in _ = try? producers.reloadIfChanged() },
-            ledger: ledger, models: models, outbox: BrokerOutbox(publisher: publisher), logger: logger)
-        _ = try handler.handle(body: delivery.body, redelivered: delivery.redelivered)
+    /// The decisions of one broker session, publishing on `publisher`.
+    func resultHandler(publisher: AMQPConnection) -> ResultHandler {
+        ResultHandler(verifierID: configuration.verifierID, rounds: configuration.rounds,
+                      maxMessageBytes: configuration.maxMessageBytes, identity: identity,
+                      producers: { [producers] in producers.keys },
+                      reloadProducers: { [producers] in _ = try? producers.reloadIfChanged() },
+                      ledger: ledger, models: models, outbox: BrokerOutbox(publisher: publisher), logger: logger)
     }
 }
 

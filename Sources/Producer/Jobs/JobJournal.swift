@@ -172,7 +172,6 @@ final class JobJournal {
 
     private func outputURL(batch: Int) -> URL { directory.appendingPathComponent("batch-\(batch).npy") }
 
-    var isComplete: Bool { done.count + failed.count >= record.batchCount }
 }
 
 /// A dispatch as journaled: which attempt of which batch segment, under which signed manifest.

@@ -106,7 +106,7 @@ public final class ResultHandler {
                 logger.warning("\(evaluation.verdict.rawValue)", metadata: metadata)
             }
             try sendReply(for: result, verdict: ReplyManifest.Verdict(evaluation.verdict), reason: evaluation.reason, cause: evaluation.cause,
-                          rowID: rowID, ratio: evaluation.maxResidualRatio)
+                          rowID: rowID, ratio: evaluation.maxResidualRatio, outputDigest: outputDigest)
             return .answered(verdict: evaluation.verdict, rowID: rowID, cause: evaluation.cause)
         }
 
@@ -132,12 +132,12 @@ public final class ResultHandler {
         switch decision {
         case .resendPassed(let passed):
             logger.notice("redelivered result already recorded; re-sending its reply", metadata: context.merging(["row": "\(passed.id)"]) { $1 })
-            try sendReply(for: result, verdict: .passed, reason: "", cause: nil, rowID: passed.id, ratio: 0)
+            try sendReply(for: result, verdict: .passed, reason: "", cause: nil, rowID: passed.id, ratio: 0, outputDigest: outputDigest)
             return .resent(verdict: .passed, rowID: passed.id)
         case .resendFailed(let failed):
             logger.notice("redelivered result already recorded; re-sending its reply", metadata: context.merging(["row": "\(failed.id)"]) { $1 })
             try sendReply(for: result, verdict: .failed, reason: "verification failed (audit row \(failed.id))",
-                          cause: ReplyManifest.Cause.checkFailed, rowID: failed.id, ratio: 0)
+                          cause: ReplyManifest.Cause.checkFailed, rowID: failed.id, ratio: 0, outputDigest: outputDigest)
             return .resent(verdict: .failed, rowID: failed.id)
         case .replay(let reason):
             return try conclude(.rejection(reason, cause: ReplyManifest.Cause.replay, key: producerKey))
@@ -158,13 +158,15 @@ public final class ResultHandler {
         return try conclude(ResultEvaluation.evaluate(result, authorizedProducers: [producerKey], model: model, rounds: rounds))
     }
 
+    /// `outputDigest` is the last output's digest, computed once per result (a result's tensors are
+    /// megabytes: hashing them again for the reply was a second pass over them).
     private func sendReply(for result: ResultMessage, verdict: ReplyManifest.Verdict, reason: String, cause: String?,
-                           rowID: Int64, ratio: Double) throws {
+                           rowID: Int64, ratio: Double, outputDigest: String) throws {
         let m = result.manifest
         let output = verdict == .passed ? result.outputs.last : nil
         let manifest = ReplyManifest(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt,
                                      verdict: verdict, reason: reason, cause: verdict == .passed ? nil : cause,
-                                     manifestSHA256: result.manifestSHA256, outputSHA256: output.map(Digest.tensor),
+                                     manifestSHA256: result.manifestSHA256, outputSHA256: output == nil ? nil : outputDigest,
                                      auditRowID: rowID, verifierID: verifierID, verifierKey: identity.publicKey.fingerprint,
                                      maxResidualRatio: Self.finite(ratio), rounds: rounds, precision: m.precision)
         let reply = try ReplyMessage(manifest: manifest, output: output, signedBy: identity)

@@ -134,7 +134,8 @@ final class PipelineCluster: @unchecked Sendable {
         throw HarnessError("timed out waiting for \(what)\n\(diagnostics())")
     }
 
-    /// The `published` lines in the journal of the only job in this home (0 before it exists).
+    /// Batch segments dispatched at least once (their attempt-1 `dispatched` lines) in the journal of the
+    /// only job in this home (0 before it exists).
     func publishedSegmentCount() -> Int {
         let jobs = home.appendingPathComponent("jobs")
         guard let job = (try? FileManager.default.contentsOfDirectory(atPath: jobs.path))?.first,

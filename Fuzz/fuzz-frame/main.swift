@@ -1,7 +1,8 @@
 import SecureNets
 
 /// libFuzzer target: the frame decoder (`FrameCodec.decode`) and the message decoders behind it
-/// (`JobMessage`, `ResultMessage`, `ReplyMessage`, `ModelCodec`, `ModelAssembler`) on arbitrary bytes.
+/// (`JobMessage`, `ResultMessage`, `ReplyMessage`, `PublishedModel`, the masked job and result,
+/// `ModelAssembler`) on arbitrary bytes.
 ///
 /// A thrown error is a correct answer for any input; a trap, a sanitizer report, memory beyond
 /// `-rss_limit_mb` or a run beyond `-timeout` is a finding. Beyond decoding, each message goes where
@@ -34,7 +35,18 @@ public func fuzzFrame(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         signed.signature = try! FuzzKeys.signer.sign(frame.manifest)
         _ = try? ReplyMessage.decode(FrameCodec.encode(signed), trusting: [FuzzKeys.signer.publicKey])
     case .model:
-        _ = try? ModelCodec.decode(bytes)
+        _ = try? PublishedModel.decode(bytes)
+    case .maskedJob:
+        if let job = try? MaskedJobMessage.decode(bytes), job.manifest.rows * job.manifest.inputColumns <= 1 << 20 {
+            // What a worker would multiply: its operand always matches the layer width it names.
+            if let operand = try? job.poolInput.operand(columns: job.manifest.inputColumns) {
+                precondition(operand.rows == job.manifest.rows && operand.columns == job.manifest.inputColumns)
+            }
+        }
+    case .maskedResult:
+        if let result = try? MaskedResultMessage.decode(bytes), result.defect == nil {
+            precondition(result.product != nil && (result.manifest.pool == .mask) == (result.maskedInput == nil))
+        }
     case .modelChunk:
         if let chunk = try? ManifestCoding.decode(ModelChunkManifest.self, from: frame.manifest, what: "model chunk") {
             var assembler = ModelAssembler(digest: chunk.modelDigest, maxBytes: 1 << 20)

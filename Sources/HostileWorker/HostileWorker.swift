@@ -71,7 +71,9 @@ final class HostileWorker {
     private func answer(_ job: JobMessage, delivery: AMQPDelivery, models: ModelProvider, stop: StopSignal,
                         consumer: AMQPConnection) throws -> [UInt8]? {
         func honest(input: Matrix? = nil) throws -> [Matrix] {
-            let model = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs)
+            guard case .blinded(let model) = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs) else {
+                throw ManifestError.invalid("a blinded job names a masked model")
+            }
             let layers = model.layers[job.manifest.firstLayer..<(job.manifest.firstLayer + job.manifest.layerCount)]
             return try BlindedForward.run(input: input ?? job.input, layers: layers, precision: job.manifest.precision)
         }

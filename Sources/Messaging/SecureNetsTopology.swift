@@ -19,6 +19,16 @@ public enum SecureNetsTopology {
     /// How long an unused reply queue lives (ms): long enough for `securenets collect` after a crash.
     public static let replyQueueExpiryMs: Int64 = 7 * 24 * 3600 * 1000
 
+    /// The masked-mode pools (docs/MASKED.md), each with its own jobs and results queue so that broker
+    /// permissions can keep one pool's workers from ever reading the other's messages.
+    public static let pools = ["data", "mask"]
+
+    /// `securenets.jobs` for blinded mode (`pool` nil), `securenets.jobs.<pool>` for a masked pool.
+    public static func jobsQueue(pool: String?) -> String { pool.map { "\(jobsQueue).\($0)" } ?? jobsQueue }
+    public static func resultsQueue(pool: String?) -> String { pool.map { "\(resultsQueue).\($0)" } ?? resultsQueue }
+    public static func jobsRoutingKey(pool: String?) -> String { pool.map { "\(jobsRoutingKey).\($0)" } ?? jobsRoutingKey }
+    public static func resultsRoutingKey(pool: String?) -> String { pool.map { "\(resultsRoutingKey).\($0)" } ?? resultsRoutingKey }
+
     /// `securenets.reply.<job-id>`.
     public static func replyQueue(forJob jobID: String) -> String { "securenets.reply.\(jobID)" }
 
@@ -32,14 +42,19 @@ public enum SecureNetsTopology {
         ]
     }
 
-    /// Declares the exchanges, the two work queues, the models stream and the dead-letter queue.
+    /// Declares the exchanges, the work queues (blinded mode's two, and two per masked pool), the models
+    /// stream and the dead-letter queue.
     public static func declare(on connection: AMQPConnection) throws {
         try connection.declareExchange(exchange, type: .direct, durable: true)
         try connection.declareExchange(repliesExchange, type: .direct, durable: true)
         try connection.declareExchange(deadLetterExchange, type: .fanout, durable: true)
         _ = try connection.declareQueue(deadLetterQueue, durable: true, arguments: ["x-queue-type": .string("quorum")])
         try connection.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "")
-        for (queue, key) in [(jobsQueue, jobsRoutingKey), (resultsQueue, resultsRoutingKey)] {
+        let pooled: [String?] = [nil] + pools
+        let workQueues = pooled.flatMap { pool in
+            [(jobsQueue(pool: pool), jobsRoutingKey(pool: pool)), (resultsQueue(pool: pool), resultsRoutingKey(pool: pool))]
+        }
+        for (queue, key) in workQueues {
             _ = try connection.declareQueue(queue, durable: true, arguments: workQueueArguments)
             try connection.bindQueue(queue, exchange: exchange, routingKey: key)
         }

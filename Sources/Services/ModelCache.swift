@@ -1,13 +1,13 @@
 import Foundation
 import SecureNets
 
-/// Blinded models by digest, least recently used evicted first, bounded by total weight bytes.
+/// Published models (blinded or quantized) by digest, least recently used evicted first, bounded by total weight bytes.
 ///
 /// A model larger than the whole budget is still returned to its caller but not kept. Thread-safe.
 public final class ModelCache: @unchecked Sendable {
     public let maxBytes: Int
     private let lock = NSLock()
-    private var entries: [String: (model: BlindedModel, bytes: Int, lastUse: UInt64)] = [:]
+    private var entries: [String: (model: PublishedModel, bytes: Int, lastUse: UInt64)] = [:]
     private var clock: UInt64 = 0
 
     public init(maxBytes: Int) { self.maxBytes = maxBytes }
@@ -17,7 +17,7 @@ public final class ModelCache: @unchecked Sendable {
 
     public var count: Int { lock.withLock { entries.count } }
 
-    public func model(for digest: String) -> BlindedModel? {
+    public func model(for digest: String) -> PublishedModel? {
         lock.withLock {
             guard var entry = entries[digest] else { return nil }
             clock += 1
@@ -27,8 +27,8 @@ public final class ModelCache: @unchecked Sendable {
         }
     }
 
-    public func insert(_ model: BlindedModel, digest: String) {
-        let bytes = model.layers.reduce(0) { $0 + $1.weights.elements.count * MemoryLayout<Float>.size }
+    public func insert(_ model: PublishedModel, digest: String) {
+        let bytes = model.weightBytes
         guard bytes <= maxBytes else { return }
         lock.withLock {
             clock += 1

@@ -3,7 +3,7 @@ import Logging
 import SecureNets
 import SecureNetsMessaging
 
-/// Fetches a blinded model from the `securenets.models` stream by digest, starting just before the
+/// Fetches a model (blinded or quantized) from the `securenets.models` stream by digest, starting just before the
 /// time the job says it was published, and checks it against its SHA-256.
 public struct ModelStreamReader: Sendable {
     public let url: AMQPURL
@@ -18,7 +18,7 @@ public struct ModelStreamReader: Sendable {
         self.logger = logger
     }
 
-    public func fetch(digest: String, publishedAtMs: Int64) throws -> BlindedModel {
+    public func fetch(digest: String, publishedAtMs: Int64) throws -> PublishedModel {
         let connection = try AMQPConnection(url: url, connectionName: "securenets-model-reader", logger: logger)
         defer { connection.close() }
         try connection.setPrefetch(count: 64)
@@ -35,7 +35,7 @@ public struct ModelStreamReader: Sendable {
             guard let frame = try? FrameCodec.decode(delivery.body, limits: limits) else { continue }
             if let bytes = try assembler.add(frame) {
                 try? connection.cancel(consumerTag: tag)
-                let model = try ModelCodec.decode(bytes, limits: FrameLimits(maxFrameBytes: maxModelBytes + (1 << 20),
+                let model = try PublishedModel.decode(bytes, limits: FrameLimits(maxFrameBytes: maxModelBytes + (1 << 20),
                                                                              maxTensorElements: maxModelBytes / 4))
                 logger.info("fetched model", metadata: ["model": "\(digest.prefix(12))", "bytes": "\(bytes.count)"])
                 return model
@@ -64,7 +64,7 @@ public final class ModelProvider: @unchecked Sendable {
         self.reader = reader
     }
 
-    public func model(digest: String, publishedAtMs: Int64) throws -> BlindedModel {
+    public func model(digest: String, publishedAtMs: Int64) throws -> PublishedModel {
         if let model = cache.model(for: digest) { return model }
         let model = try reader.fetch(digest: digest, publishedAtMs: publishedAtMs)
         cache.insert(model, digest: digest)

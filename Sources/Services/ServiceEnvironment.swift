@@ -6,16 +6,25 @@ public enum ServiceEnvironment {
     
     public static let defaultDatabaseURL = "postgresql://securenets:securenets@127.0.0.1:5432/securenets"
 
-    /// The three broker roles, each with its own least-privilege user (infra/local/rabbitmq).
+    /// The broker roles, each with its own least-privilege user (infra/local/rabbitmq): the two
+    /// masked-mode worker pools have one each, so neither can read the other's queues.
     public enum Role: String, Sendable {
         case producer, worker, verifier
+        case workerData = "worker-data"
+        case workerMask = "worker-mask"
+
+        /// The role of a worker in masked-mode pool `pool` ("data" or "mask").
+        public init(workerPool pool: some RawRepresentable<String>) {
+            self = pool.rawValue == "mask" ? .workerMask : .workerData
+        }
     }
 
-    /// The broker URL for `role`: `SECURENETS_<ROLE>_AMQP_URL`, else `SECURENETS_AMQP_URL`, else the
-    /// local broker with the role's own user (`securenets-worker` may read jobs and publish results,
-    /// nothing else; see docs/SECURITY.md).
+    /// The broker URL for `role`: `SECURENETS_<ROLE>_AMQP_URL` (`SECURENETS_WORKER_DATA_AMQP_URL` for
+    /// the data pool), else `SECURENETS_AMQP_URL`, else the local broker with the role's own user
+    /// (`securenets-worker` may read jobs and publish results, nothing else; see docs/SECURITY.md).
     public static func amqpURL(for role: Role) -> String {
-        env("SECURENETS_\(role.rawValue.uppercased())_AMQP_URL") ?? env("SECURENETS_AMQP_URL")
+        let name = role.rawValue.uppercased().replacingOccurrences(of: "-", with: "_")
+        return env("SECURENETS_\(name)_AMQP_URL") ?? env("SECURENETS_AMQP_URL")
             ?? "amqp://securenets-\(role.rawValue):securenets-\(role.rawValue)@127.0.0.1:5672/securenets"
     }
     /// `SECURENETS_DATABASE_URL`, else the local default.

@@ -40,13 +40,14 @@ public final class PostgresLedger: VerificationLedger {
         }
     }
 
-    public func passedEntry(jobID: String, batch: Int, segment: Int) throws -> LedgerEntry? {
+    public func passedEntry(jobID: String, batch: Int, segment: Int, pool: MaskedPool?) throws -> LedgerEntry? {
         try withStore { _, connection in
             let rows = try connection.execute("""
                 SELECT id, attempt, output_digest FROM verification_audit
-                WHERE job_id = $1 AND batch = $2::integer AND segment = $3::integer AND verdict = 'passed'
+                WHERE job_id = $1 AND batch = $2::integer AND segment = $3::integer AND pool IS NOT DISTINCT FROM $4
+                  AND verdict = 'passed'
                 ORDER BY id LIMIT 1
-                """, parameters: [jobID, String(batch), String(segment)])
+                """, parameters: [jobID, String(batch), String(segment), pool?.rawValue])
             return rows.first.flatMap { row in
                 guard let id = row[0].flatMap({ Int64($0) }), let attempt = row[1].flatMap({ Int($0) }) else { return nil }
                 return LedgerEntry(id: id, attempt: attempt, verdict: .passed, outputDigest: row[2])
@@ -54,9 +55,9 @@ public final class PostgresLedger: VerificationLedger {
         }
     }
 
-    public func entry(jobID: String, batch: Int, segment: Int, attempt: Int) throws -> LedgerEntry? {
+    public func entry(jobID: String, batch: Int, segment: Int, attempt: Int, pool: MaskedPool?) throws -> LedgerEntry? {
         try withStore { store, _ in
-            guard let record = try store.attempt(jobID: jobID, batch: batch, segment: segment, attempt: attempt),
+            guard let record = try store.attempt(jobID: jobID, batch: batch, segment: segment, attempt: attempt, pool: pool?.rawValue),
                   let id = record.id else { return nil }
             return LedgerEntry(id: id, attempt: attempt, verdict: record.verdict == .passed ? .passed : .failed,
                                outputDigest: record.outputDigest)
@@ -70,11 +71,12 @@ public final class PostgresLedger: VerificationLedger {
             workerID: entry.workerID, verifierID: entry.verifierID,
             producerKeyFingerprint: entry.producerKeyFingerprint.isEmpty ? nil : entry.producerKeyFingerprint,
             precisionMode: AuditPrecisionMode(rawValue: entry.precision), modelDigest: entry.modelDigest,
-            inputDigest: entry.inputDigest, outputDigest: entry.outputDigest.isEmpty ? nil : entry.outputDigest,
+            inputDigest: entry.inputDigest.isEmpty ? nil : entry.inputDigest, outputDigest: entry.outputDigest.isEmpty ? nil : entry.outputDigest,
             shapes: entry.shapes, rounds: isAttempt ? entry.rounds : nil,
             verdict: AuditVerdict(rawValue: entry.verdict.rawValue) ?? .rejected,
             reason: entry.reason.isEmpty ? nil : entry.reason, maxResidualRatio: entry.maxResidualRatio,
-            verifyMilliseconds: entry.verifyMs, workerComputeMilliseconds: entry.workerComputeMs)
+            verifyMilliseconds: entry.verifyMs, workerComputeMilliseconds: entry.workerComputeMs,
+            privacyMode: entry.privacyMode.rawValue, pool: entry.pool?.rawValue)
         return try withStore { store, _ in
             guard let id = try store.insert(record).id else { throw LedgerUnavailable("insert returned no row id") }
             return id

@@ -3,10 +3,10 @@ import SecureNets
 /// What the verifier needs from the audit log: look up earlier attempts (idempotency, replays) and
 /// append one row per verification attempt. `PostgresLedger` is the real one.
 public protocol VerificationLedger: AnyObject {
-    /// The `passed` row of this batch segment, at any attempt.
-    func passedEntry(jobID: String, batch: Int, segment: Int) throws -> LedgerEntry?
+    /// The `passed` row of this batch segment (in masked mode: layer, for `pool`), at any attempt.
+    func passedEntry(jobID: String, batch: Int, segment: Int, pool: MaskedPool?) throws -> LedgerEntry?
     /// The `passed` or `failed` row of exactly this attempt.
-    func entry(jobID: String, batch: Int, segment: Int, attempt: Int) throws -> LedgerEntry?
+    func entry(jobID: String, batch: Int, segment: Int, attempt: Int, pool: MaskedPool?) throws -> LedgerEntry?
     /// Appends a row and returns its id.
     func record(_ entry: NewLedgerEntry) throws -> Int64
     /// Drops and re-opens the database connection after an error.
@@ -49,4 +49,7 @@ public struct NewLedgerEntry: Sendable {
     public var maxResidualRatio: Double
     public var verifyMs: Double
     public var workerComputeMs: Double
+    public var privacyMode: PrivacyMode = .blinded
+    /// Masked mode: the pool whose product this row is about.
+    public var pool: MaskedPool?
 }

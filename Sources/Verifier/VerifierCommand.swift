@@ -41,8 +41,16 @@ extension VerifierCommand {
             unless --allow-no-producers is given. Exits non-zero at once on a broker error that waiting cannot
             fix (wrong password, missing vhost, refused permission, nothing listening at start-up).
             SIGTERM or SIGINT finishes the result in flight, then exits 0.
+
+            Masked mode: a verifier that checks both pools (--pool both, the default) sees the data pool's
+            padded inputs and the mask pool's seeds, so it could unmask the data; run it on the user's side.
+            To keep a verifier away from the data, run one per pool: --pool data and --pool mask, each with
+            access to its own pool's results queue only. Blinded-mode results are always checked.
             """
         )
+
+        @Option(help: "Masked-mode pools to check: data, mask or both.")
+        var pool: PoolSelection = .both
 
         @Option(help: "Name recorded in the audit log (default: verifier-<host>).")
         var id: String?
@@ -53,7 +61,7 @@ extension VerifierCommand {
         @Option(help: "Results the broker may deliver ahead of the one being verified.")
         var prefetch = 1
 
-        @Option(help: "Memory for cached blinded models, in MiB.")
+        @Option(help: "Memory for cached models, in MiB.")
         var modelCacheMb = 1024
 
         @Option(help: "The verifier's Ed25519 private key file.")
@@ -90,7 +98,7 @@ extension VerifierCommand {
                 databaseURL: database.resolvedURL,
                 signingKeyPath: URL(fileURLWithPath: signingKey ?? keyring.verifierPrivateKey.path),
                 authorizedProducersPath: URL(fileURLWithPath: authorizedKeys ?? keyring.authorizedProducers.path),
-                rounds: rounds, prefetch: prefetch, modelCacheBytes: modelCacheMb << 20)
+                rounds: rounds, prefetch: prefetch, modelCacheBytes: modelCacheMb << 20, pools: pool.pools)
             try AuthorizedProducers.requireSome(at: configuration.authorizedProducersPath, allowNone: allowNoProducers,
                                                 logger: logger)
             try await MigrationStep.apply(databaseURL: configuration.databaseURL, directory: database.migrations, logger: logger)
@@ -129,6 +137,19 @@ extension VerifierCommand {
             print("private key: \(path.path)")
             print("public key:  \(KeyFiles.publicKeyURL(for: path).path)")
             print("fingerprint: \(identity.publicKey.fingerprint)")
+        }
+    }
+}
+
+/// `--pool` of the verifier: which masked-mode pools' results it checks.
+enum PoolSelection: String, ExpressibleByArgument, CaseIterable {
+    case data, mask, both
+
+    var pools: Set<MaskedPool> {
+        switch self {
+        case .data: [.data]
+        case .mask: [.mask]
+        case .both: Set(MaskedPool.allCases)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SecureNets
 import SecureNetsMessaging
 
 /// Everything a verifier needs. It holds its own signing key and the producers' public keys, never a
@@ -13,10 +14,13 @@ public struct VerifierConfiguration: Sendable {
     public var prefetch: Int
     public var modelCacheBytes: Int
     public var maxMessageBytes: Int
+    /// The masked-mode pools whose results this verifier consumes and checks (blinded results always).
+    public var pools: Set<MaskedPool>
 
     public init(verifierID: String, amqpURL: AMQPURL, databaseURL: String, signingKeyPath: URL,
                 authorizedProducersPath: URL, rounds: Int = 2, prefetch: Int = 1,
-                modelCacheBytes: Int = 1 << 30, maxMessageBytes: Int = 128 << 20) {
+                modelCacheBytes: Int = 1 << 30, maxMessageBytes: Int = 128 << 20,
+                pools: Set<MaskedPool> = Set(MaskedPool.allCases)) {
         self.verifierID = verifierID
         self.amqpURL = amqpURL
         self.databaseURL = databaseURL
@@ -26,5 +30,6 @@ public struct VerifierConfiguration: Sendable {
         self.prefetch = prefetch
         self.modelCacheBytes = modelCacheBytes
         self.maxMessageBytes = maxMessageBytes
+        self.pools = pools
     }
 }

@@ -47,15 +47,17 @@ public final class VerifierLoop: @unchecked Sendable {
         try SecureNetsTopology.declare(on: publisher)
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
-        let tag = try consumer.consume(queue: SecureNetsTopology.resultsQueue, arguments: [:])
+        let queues = [SecureNetsTopology.resultsQueue]
+            + configuration.pools.map(\.rawValue).sorted().map { SecureNetsTopology.resultsQueue(pool: $0) }
+        let tags = try queues.map { try consumer.consume(queue: $0, arguments: [:]) }
         let handler = resultHandler(publisher: publisher)
-        logger.info("verifier ready", metadata: ["queue": "\(SecureNetsTopology.resultsQueue)", "rounds": "\(configuration.rounds)"])
+        logger.info("verifier ready", metadata: ["queues": "\(queues.joined(separator: ","))", "rounds": "\(configuration.rounds)"])
         while !stop.isRaised {
             guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
             try handleHoldingOnDatabaseErrors(delivery, handler: handler, consumer: consumer, publisher: publisher, stop: stop)
             try consumer.ack(deliveryTag: delivery.deliveryTag)
         }
-        try? consumer.cancel(consumerTag: tag)
+        for tag in tags { try? consumer.cancel(consumerTag: tag) }
         logger.info("verifier stopping: no result in flight")
     }
 
@@ -102,7 +104,8 @@ public final class VerifierLoop: @unchecked Sendable {
                       maxMessageBytes: configuration.maxMessageBytes, identity: identity,
                       producers: { [producers] in producers.keys },
                       reloadProducers: { [producers] in _ = try? producers.reloadIfChanged() },
-                      ledger: ledger, models: models, outbox: BrokerOutbox(publisher: publisher), logger: logger)
+                      ledger: ledger, models: models, outbox: BrokerOutbox(publisher: publisher), logger: logger,
+                      servedPools: configuration.pools)
     }
 }
 

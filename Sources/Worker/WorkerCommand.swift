@@ -10,17 +10,30 @@ import ServiceLifecycle
 public struct WorkerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "securenets-worker",
-        abstract: "Compute blinded network layers for SecureNets jobs (holds no secret).",
+        abstract: "Compute protected network layers for SecureNets jobs (holds no secret).",
         discussion: """
-        Consumes jobs from the broker, fetches each blinded model once from the models stream into a
-        memory-bounded cache, computes with OpenBLAS and publishes every blinded pre-activation for the
-        verifier. Start as many as you like, on any machine that reaches the broker:
+        Consumes jobs from the broker, fetches each model once from the models stream into a
+        memory-bounded cache, computes with OpenBLAS and publishes the result for the verifier. Start as
+        many as you like, on any machine that reaches the broker:
 
           SECURENETS_AMQP_URL=amqp://user:pass@broker-host:5672/securenets securenets-worker --id gpu-7
+
+        Masked mode (the default of `securenets submit`) needs two pools of workers run by parties that
+        do not collude, e.g. two cloud providers. Each pool has its own queue and broker user:
+
+          securenets-worker --pool data    # queue securenets.jobs.data, broker user securenets-worker-data
+          securenets-worker --pool mask    # queue securenets.jobs.mask, broker user securenets-worker-mask
+
+        A data-pool worker sees only one-time-padded inputs, a mask-pool worker only the pads' seeds;
+        one that could read both could unmask the data, so a worker serves one pool, never both.
+        Without --pool the worker serves blinded-mode jobs (securenets.jobs, user securenets-worker).
 
         SIGTERM or SIGINT finishes (or returns) the job in flight, then exits 0.
         """
     )
+
+    @Option(help: "Masked-mode pool to serve: data or mask (default: none, blinded-mode jobs).")
+    var pool: MaskedPool?
 
     @Option(help: "Name recorded in the audit log (default: host-pid).")
     var id: String?
@@ -34,7 +47,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Memory for cached blinded models, in MiB.")
     var modelCacheMb = 1024
 
-    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker).")
+    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker, securenets-worker-data or securenets-worker-mask for --pool).")
     var amqpURL: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -65,10 +78,10 @@ public struct WorkerCommand: AsyncParsableCommand {
         ServiceEnvironment.bootstrapLogging(level: logLevel)
         BLAS.setThreadCount(threads)
         let logger = Logger(label: "securenets.worker")
-        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .worker))
+        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: pool.map(ServiceEnvironment.Role.init(workerPool:)) ?? .worker))
         let workerID = id ?? WorkerCommand.defaultID()
         let loop = WorkerLoop(configuration: WorkerConfiguration(workerID: workerID, amqpURL: url, prefetch: prefetch,
-                                                                 modelCacheBytes: modelCacheMb << 20),
+                                                                 modelCacheBytes: modelCacheMb << 20, pool: pool),
                               logger: logger)
         let service = BlockingLoopService(name: "worker") { stop in try loop.run(until: stop) }
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
@@ -76,3 +89,5 @@ public struct WorkerCommand: AsyncParsableCommand {
         try await group.run()
     }
 }
+
+extension MaskedPool: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Foundation
+import SecureNets
 import SecureNetsMessaging
 
 /// Everything a worker needs; no key of any kind.
@@ -9,13 +10,16 @@ public struct WorkerConfiguration: Sendable {
     public var prefetch: Int
     public var modelCacheBytes: Int
     public var maxMessageBytes: Int
+    /// The masked-mode pool this worker serves, or nil for blinded-mode jobs. Never both.
+    public var pool: MaskedPool?
 
     public init(workerID: String, amqpURL: AMQPURL, prefetch: Int = 2, modelCacheBytes: Int = 1 << 30,
-                maxMessageBytes: Int = 128 << 20) {
+                maxMessageBytes: Int = 128 << 20, pool: MaskedPool? = nil) {
         self.workerID = workerID
         self.amqpURL = amqpURL
         self.prefetch = prefetch
         self.modelCacheBytes = modelCacheBytes
         self.maxMessageBytes = maxMessageBytes
+        self.pool = pool
     }
 }

@@ -4,8 +4,9 @@ import SecureNets
 import SecureNetsMessaging
 import SecureNetsServices
 
-/// The worker: consume a job, fetch its model, compute the blinded segment with BLAS, publish the
-/// result with a publisher confirm, then ack the job. Stateless; start as many as you like.
+/// The worker: consume a job, fetch its model, compute the blinded segment (or, in a masked-mode pool,
+/// the exact product mod p) with BLAS, publish the result with a publisher confirm, then ack the job.
+/// Stateless; start as many as you like.
 ///
 /// One result may be in flight: while the broker stores result N (a 16 MB message, about a third of
 /// the compute time), the worker already computes job N + 1, and acks job N only once result N is
@@ -34,15 +35,18 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Runs until `stop` is raised; the job in flight is finished first.
     public func run(until stop: StopSignal) throws {
-        try ReconnectingLoop.run(until: stop, logger: logger, explain: Self.explain) { attempt in
+        try ReconnectingLoop.run(until: stop, logger: logger, explain: explain) { attempt in
             try session(attempt, until: stop)
         }
     }
 
+    /// The queue this worker consumes: `securenets.jobs`, or its pool's.
+    var jobsQueue: String { SecureNetsTopology.jobsQueue(pool: configuration.pool?.rawValue) }
+
     /// The jobs queue missing is the usual state before the first verifier or producer started.
-    private static func explain(_ error: AMQPError) -> String? {
-        guard error.isNotFound, error.description.contains("'\(SecureNetsTopology.jobsQueue)'") else { return nil }
-        return "queue \(SecureNetsTopology.jobsQueue) does not exist yet: start a verifier or a producer, which declare it"
+    private func explain(_ error: AMQPError) -> String? {
+        guard error.isNotFound, error.description.contains("'\(jobsQueue)'") else { return nil }
+        return "queue \(jobsQueue) does not exist yet: start a verifier or a producer, which declare it"
     }
 
     private func session(_ attempt: BrokerAttempt, until stop: StopSignal) throws {
@@ -54,8 +58,8 @@ public final class WorkerLoop: @unchecked Sendable {
         // do. Until one has, consuming fails and the loop retries with backoff.
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: UInt16(clamping: configuration.prefetch))
-        let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue, arguments: [:])
-        logger.info("worker ready", metadata: ["queue": "\(SecureNetsTopology.jobsQueue)", "prefetch": "\(configuration.prefetch)"])
+        let tag = try consumer.consume(queue: jobsQueue, arguments: [:])
+        logger.info("worker ready", metadata: ["queue": "\(jobsQueue)", "prefetch": "\(configuration.prefetch)"])
         // A result whose job is not acked yet; if the session ends with one, the broker redelivers the job.
         var inFlight: InFlightResult?
         while !stop.isRaised {
@@ -96,11 +100,12 @@ public final class WorkerLoop: @unchecked Sendable {
             try previous?.settle(consumer: consumer, publisher: publisher)
             previous = nil
         }
-        let job: JobMessage, model: BlindedModel, layers: Range<Int>
+        let work: Work
         do {
-            switch try JobPlan.plan(body: delivery.body, maxMessageBytes: configuration.maxMessageBytes, models: models) {
-            case .compute(let planned, let plannedModel, let plannedLayers):
-                (job, model, layers) = (planned, plannedModel, plannedLayers)
+            switch try JobPlan.plan(body: delivery.body, maxMessageBytes: configuration.maxMessageBytes, models: models,
+                                    pool: configuration.pool) {
+            case .compute(let job, let model, let layers): work = .blinded(job, model, layers)
+            case .computeMasked(let job, let weights): work = .masked(job, weights)
             case .deadLetter(let reason):
                 try settlePrevious()
                 try deadLetter(delivery, reason: reason, consumer: consumer, publisher: publisher)
@@ -115,26 +120,51 @@ public final class WorkerLoop: @unchecked Sendable {
             try? settlePrevious()  // the job and result connections may well be fine
             throw error
         }
-        let context: Logger.Metadata = ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)",
-                                        "segment": "\(job.manifest.segment)", "attempt": "\(job.manifest.attempt)"]
         let started = Date()
-        let outputs: [Matrix]
+        let body: [UInt8]
         do {
-            outputs = try BlindedForward.run(input: job.input, layers: model.layers[layers], precision: job.manifest.precision)
+            body = try work.compute(workerID: configuration.workerID) { Date().timeIntervalSince(started) * 1000 }
         } catch {
             try settlePrevious()
             try deadLetter(delivery, reason: "cannot compute job: \(error)", consumer: consumer, publisher: publisher)
             return nil
         }
-        let computeMs = Date().timeIntervalSince(started) * 1000
-        let result = ResultMessage(job: job, outputs: outputs, workerID: configuration.workerID, computeMs: computeMs)
-        let body = result.encode()
         try settlePrevious()
         let confirm = try publisher.publishAwaitingConfirm(
-            exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.resultsRoutingKey, body: body,
-            properties: AMQPMessageProperties(headers: [:]), mandatory: true)
-        logger.debug("computed", metadata: context.merging(["compute_ms": "\(Int(computeMs))"]) { $1 })
+            exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.resultsRoutingKey(pool: configuration.pool?.rawValue),
+            body: body, properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+        logger.debug("computed", metadata: work.context.merging(["compute_ms": "\(Int(Date().timeIntervalSince(started) * 1000))"]) { $1 })
         return InFlightResult(job: delivery, confirm: confirm)
+    }
+
+    /// A planned job: what to compute and how its result is framed.
+    enum Work {
+        case blinded(JobMessage, BlindedModel, Range<Int>)
+        case masked(MaskedJobMessage, QuantizedWeights)
+
+        /// Computes and encodes the result; `elapsedMs` is read once the product is done.
+        func compute(workerID: String, elapsedMs: () -> Double) throws -> [UInt8] {
+            switch self {
+            case let .blinded(job, model, layers):
+                let outputs = try BlindedForward.run(input: job.input, layers: model.layers[layers], precision: job.manifest.precision)
+                return ResultMessage(job: job, outputs: outputs, workerID: workerID, computeMs: elapsedMs()).encode()
+            case let .masked(job, weights):
+                let product = try job.poolInput.compute(weights: weights)
+                return MaskedResultMessage(job: job, product: product, workerID: workerID, computeMs: elapsedMs()).encode()
+            }
+        }
+
+        /// Log metadata naming the job (never a seed).
+        var context: Logger.Metadata {
+            switch self {
+            case let .blinded(job, _, _):
+                ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)", "segment": "\(job.manifest.segment)",
+                 "attempt": "\(job.manifest.attempt)"]
+            case let .masked(job, _):
+                ["job": "\(job.manifest.jobID)", "batch": "\(job.manifest.batch)", "layer": "\(job.manifest.layer)",
+                 "pool": "\(job.manifest.pool)", "attempt": "\(job.manifest.attempt)"]
+            }
+        }
     }
 
     /// Parks a message that can never be processed in the dead-letter queue, with the reason.

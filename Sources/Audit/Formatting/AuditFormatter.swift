@@ -121,6 +121,8 @@ public struct AuditFormatter: Sendable {
         case .createdAt: return record.createdAt.map(AuditTimestamp.iso8601)
         case .previousHash: return record.previousHash
         case .rowHash: return record.rowHash
+        case .privacyMode: return record.privacyMode
+        case .pool: return record.pool
         }
     }
 

@@ -59,6 +59,10 @@ public struct AuditRecord: Codable, Equatable, Sendable {
     public var previousHash: String?
     /// SHA-256 (lowercase hex) of the row's canonical serialization (see ``AuditRowHash``); nil until stored.
     public var rowHash: String?
+    /// The protection the job used: `blinded` or `masked`.
+    public var privacyMode: String
+    /// Masked mode: the pool whose product the row is about (`data` or `mask`); nil in blinded mode.
+    public var pool: String?
 
     /// Creates a record; every field but ``verifierID`` and ``verdict`` may be left out.
     public init(id: Int64? = nil, jobID: String? = nil, batch: Int? = nil, segment: Int? = nil,
@@ -68,7 +72,8 @@ public struct AuditRecord: Codable, Equatable, Sendable {
                 shapes: [String: [Int]]? = nil, rounds: Int? = nil, verdict: AuditVerdict,
                 reason: String? = nil, maxResidualRatio: Double? = nil, verifyMilliseconds: Double? = nil,
                 workerComputeMilliseconds: Double? = nil, createdAt: Date? = nil,
-                previousHash: String? = nil, rowHash: String? = nil) {
+                previousHash: String? = nil, rowHash: String? = nil, privacyMode: String = "blinded",
+                pool: String? = nil) {
         self.id = id
         self.jobID = jobID
         self.batch = batch
@@ -91,6 +96,8 @@ public struct AuditRecord: Codable, Equatable, Sendable {
         self.createdAt = createdAt
         self.previousHash = previousHash
         self.rowHash = rowHash
+        self.privacyMode = privacyMode
+        self.pool = pool
     }
 
     /// ``shapes`` as compact JSON with sorted keys, as stored in the database and shown in CSV.
@@ -120,6 +127,8 @@ public struct AuditRecord: Codable, Equatable, Sendable {
         case createdAt = "created_at"
         case previousHash = "previous_hash"
         case rowHash = "row_hash"
+        case privacyMode = "privacy_mode"
+        case pool
     }
 
     public init(from decoder: Decoder) throws {
@@ -152,6 +161,8 @@ public struct AuditRecord: Codable, Equatable, Sendable {
         }
         previousHash = try container.decodeIfPresent(String.self, forKey: .previousHash)
         rowHash = try container.decodeIfPresent(String.self, forKey: .rowHash)
+        privacyMode = try container.decodeIfPresent(String.self, forKey: .privacyMode) ?? "blinded"
+        pool = try container.decodeIfPresent(String.self, forKey: .pool)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -179,5 +190,7 @@ public struct AuditRecord: Codable, Equatable, Sendable {
         try container.encode(createdAt.map(AuditTimestamp.iso8601), forKey: .createdAt)
         try container.encode(previousHash, forKey: .previousHash)
         try container.encode(rowHash, forKey: .rowHash)
+        try container.encode(privacyMode, forKey: .privacyMode)
+        try container.encode(pool, forKey: .pool)
     }
 }

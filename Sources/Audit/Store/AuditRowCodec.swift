@@ -14,7 +14,7 @@ enum AuditRowCodec {
     static let selectColumns = """
         id, job_id, batch, segment, attempt, worker_id, verifier_id, producer_key_fingerprint, precision_mode, \
         model_digest, input_digest, output_digest, shapes::text, rounds, verdict, reason, max_residual_ratio, \
-        verify_ms, worker_compute_ms, \(microseconds(of: "created_at")), previous_hash, row_hash
+        verify_ms, worker_compute_ms, \(microseconds(of: "created_at")), previous_hash, row_hash, privacy_mode, pool
         """
 
     /// SQL for a timestamptz expression as integer microseconds since 1970 (exact: extract returns numeric).
@@ -28,8 +28,8 @@ enum AuditRowCodec {
     }
 
     static func decode(_ row: [String?]) throws -> StoredAuditRow {
-        guard row.count == 22 else {
-            throw AuditStoreError(code: .unreadableRow, message: "expected 22 columns, got \(row.count)")
+        guard row.count == 24 else {
+            throw AuditStoreError(code: .unreadableRow, message: "expected 24 columns, got \(row.count)")
         }
         let idText = row[0] ?? "?"
         func fail(_ column: String, _ problem: String) -> AuditStoreError {
@@ -76,7 +76,7 @@ enum AuditRowCodec {
             verifyMilliseconds: try double(17, "verify_ms"),
             workerComputeMilliseconds: try double(18, "worker_compute_ms"),
             createdAt: AuditTimestamp.date(microseconds: micros), previousHash: try required(20, "previous_hash"),
-            rowHash: try required(21, "row_hash"))
+            rowHash: try required(21, "row_hash"), privacyMode: try required(22, "privacy_mode"), pool: row[23])
         return StoredAuditRow(record: record, createdAtMicroseconds: micros)
     }
 
@@ -84,7 +84,7 @@ enum AuditRowCodec {
     static let contentColumns = [
         "job_id", "batch", "segment", "attempt", "worker_id", "verifier_id", "producer_key_fingerprint",
         "precision_mode", "model_digest", "input_digest", "output_digest", "shapes", "rounds", "verdict",
-        "reason", "max_residual_ratio", "verify_ms", "worker_compute_ms",
+        "reason", "max_residual_ratio", "verify_ms", "worker_compute_ms", "privacy_mode", "pool",
     ]
 
     /// Text parameters for ``contentColumns``, in that order.
@@ -96,7 +96,7 @@ enum AuditRowCodec {
             record.precisionMode?.rawValue, record.modelDigest, record.inputDigest, record.outputDigest,
             record.shapes.map(AuditRecord.shapesJSON), record.rounds.map(String.init), record.verdict.rawValue, record.reason,
             record.maxResidualRatio.map(JSONNumber.text), record.verifyMilliseconds.map(JSONNumber.text),
-            record.workerComputeMilliseconds.map(JSONNumber.text),
+            record.workerComputeMilliseconds.map(JSONNumber.text), record.privacyMode, record.pool,
         ]
     }
 }

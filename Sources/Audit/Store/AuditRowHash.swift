@@ -24,12 +24,19 @@ import Foundation
 ///       created_at    integer microseconds since 1970-01-01T00:00:00Z
 ///       previous_hash 64 lowercase hex digits
 ///
+/// Version 2, for masked-mode rows (any row whose privacy_mode is not `blinded` or that names a pool):
+/// the first line is "securenets-audit-row-v2\n" and the fields `privacy_mode` and `pool` follow
+/// `previous_hash`, encoded as strings. Blinded-mode rows keep version 1, so rows written before masked
+/// mode existed still verify; a row altered from one kind to the other changes its hash either way.
+///
 /// Length prefixes make the encoding unambiguous whatever the text contains (newlines, `=`, `;`).
 public enum AuditRowHash {
     /// `previous_hash` of a verifier's first row: 64 zeros.
     public static let genesis = String(repeating: "0", count: 64)
     /// The first line of the canonical serialization; changes if the format ever does.
     public static let formatVersion = "securenets-audit-row-v1"
+    /// The first line for masked-mode rows.
+    public static let maskedFormatVersion = "securenets-audit-row-v2"
 
     /// The canonical bytes of a stored record.
     ///
@@ -85,8 +92,10 @@ public enum AuditRowHash {
             (.createdAt, String(createdAtMicroseconds)),
             (.previousHash, previousHash),
         ]
-        var bytes = Array((formatVersion + "\n").utf8)
-        for (key, value) in fields {
+        let isVersion1 = record.privacyMode == "blinded" && record.pool == nil
+        let modeFields: [(Key, String?)] = isVersion1 ? [] : [(.privacyMode, record.privacyMode), (.pool, record.pool)]
+        var bytes = Array(((isVersion1 ? formatVersion : maskedFormatVersion) + "\n").utf8)
+        for (key, value) in fields + modeFields {
             bytes += Array(key.rawValue.utf8)
             bytes.append(UInt8(ascii: "="))
             if let value {

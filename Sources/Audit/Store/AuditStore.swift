@@ -58,12 +58,13 @@ public final class AuditStore {
     ///   are never returned here).
     /// - Throws: ``PostgresError`` if the query fails; `AuditStoreError.Code.unreadableRow` if the row
     ///   cannot be decoded.
-    public func attempt(jobID: String, batch: Int, segment: Int, attempt: Int) throws -> AuditRecord? {
+    ///   `pool` names the masked-mode pool (nil for blinded mode): each pool has its own attempts.
+    public func attempt(jobID: String, batch: Int, segment: Int, attempt: Int, pool: String? = nil) throws -> AuditRecord? {
         let rows = try connection.execute("""
             SELECT \(AuditRowCodec.selectColumns) FROM verification_audit
             WHERE job_id = $1 AND batch = $2::integer AND segment = $3::integer AND attempt = $4::integer
-              AND verdict IN ('passed', 'failed')
-            """, parameters: [jobID, String(batch), String(segment), String(attempt)])
+              AND pool IS NOT DISTINCT FROM $5 AND verdict IN ('passed', 'failed')
+            """, parameters: [jobID, String(batch), String(segment), String(attempt), pool])
         return try rows.first.map { try AuditRowCodec.decode($0).record }
     }
 
@@ -188,7 +189,7 @@ public final class AuditStore {
         case "verification_audit_attempt_key":
             return AuditStoreError(
                 code: .duplicateAttempt,
-                message: "job \(record.jobID ?? "?") batch \(record.batch ?? -1) segment \(record.segment ?? -1) attempt \(record.attempt ?? -1) already has a passed or failed row")
+                message: "job \(record.jobID ?? "?") batch \(record.batch ?? -1) segment \(record.segment ?? -1) attempt \(record.attempt ?? -1)\(record.pool.map { " pool \($0)" } ?? "") already has a passed or failed row")
         case "verification_audit_chain_link_key":
             return AuditStoreError(
                 code: .chainConflict,

@@ -9,7 +9,13 @@ enum BatchSizing {
 
     /// The most rows per batch such that every segment's result (input + every pre-activation, float32,
     /// homogeneous columns included) fits in `maxMessageBytes`. At least 1.
-    static func largestBatch(for network: Network, mode: ChainingMode, maxMessageBytes: Int) -> Int {
+    static func largestBatch(for network: Network, privacy: PrivacyMode = .blinded, mode: ChainingMode, maxMessageBytes: Int) -> Int {
+        if privacy == .masked {
+            // A data-pool result carries X̂ and Z_A, 4 bytes per residue, for the widest layer.
+            let widths = network.widths
+            let bytesPerRow = zip(widths, widths.dropFirst()).map { 4 * ($0 + $1) }.max() ?? 4
+            return max(1, (maxMessageBytes - envelopeBytes) / bytesPerRow)
+        }
         let plan = SegmentPlan(network: network, mode: mode)
         let widths = network.widths
         var bytesPerRow = 1

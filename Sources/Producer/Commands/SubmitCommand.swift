@@ -45,10 +45,15 @@ struct BrokerOptions: ParsableArguments {
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Blind a model and data set, have the cloud compute it, verify every batch, unblind.",
+        abstract: "Protect a model and data set, have the cloud compute it, verify every batch, unprotect.",
         discussion: """
-        Everything that leaves this machine is blinded with fresh secret keys; every batch is checked by
-        the verifier before it is accepted. The job is journaled in $SECURENETS_HOME/jobs/<job-id>, so if
+        --privacy masked (the default) sends each layer's input to two worker pools that must not collude:
+        the data pool gets the quantized input plus a fresh one-time pad mod 2^31-1, the mask pool only
+        the pad's seed; each product is verified exactly, and this machine unmasks it and applies the
+        activation (start workers with `securenets-worker --pool data` and `--pool mask`). --privacy
+        blinded uses monomial blinding on one pool (workers without --pool): faster, but measured to hide
+        almost nothing of the inputs (docs/SECURITY.md); --mode and --precision apply to it only.
+        Every batch is checked by the verifier before it is accepted. The job is journaled in $SECURENETS_HOME/jobs/<job-id>, so if
         this process dies, `securenets collect <job-id>` finishes it. Outputs are written in input order;
         rows of batches that could not be verified are NaN in --output and -1 in --labels, the summary
         names those rows and batches, and the exit status is non-zero. --output and --labels must differ
@@ -74,10 +79,13 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "The broker's message size limit in MiB (RabbitMQ 4.x: 16, 3.x: 128).")
     var maxMessageMb = 16
 
-    @Option(help: "Worker arithmetic: exact (float64 accumulation, tight check) or fast (float32: only gross cheating is caught).")
+    @Option(help: "Blinded mode's worker arithmetic: exact (float64 accumulation, tight check) or fast (float32: only gross cheating is caught). Masked mode is always exact (mod p).")
     var precision: Precision = .exact
 
-    @Option(help: "chained (workers run ReLU chains) or per-layer (the user applies every activation).")
+    @Option(help: "masked (two non-colluding worker pools, one-time pad mod p; inputs hidden) or blinded (one pool, monomial blinding; measured to leak the inputs, see docs/SECURITY.md).")
+    var privacy: PrivacyMode = .masked
+
+    @Option(help: "Blinded mode: chained (workers run ReLU chains) or per-layer (the user applies every activation).")
     var mode: ChainingMode = .chained
 
     @Option(help: "Producer private key (default: local key, created on first use).")
@@ -108,16 +116,18 @@ struct SubmitCommand: ParsableCommand {
         let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: verifierKeyPath))
         guard !verifierKeys.isEmpty else { throw ValidationError("\(verifierKeyPath) holds no verifier key") }
 
-        let size = batchSize ?? BatchSizing.largestBatch(for: network, mode: mode, maxMessageBytes: maxMessageMb << 20)
+        if privacy == .masked { _ = try MaskedModel(network: network) }  // a layer that does not fit is refused now
+        let size = batchSize ?? BatchSizing.largestBatch(for: network, privacy: privacy, mode: mode, maxMessageBytes: maxMessageMb << 20)
         let record = JobRecord(
             jobID: UUID().uuidString.lowercased(), modelPath: absolute(model),
             modelFileSHA256: try FileFingerprint.sha256(of: model), inputPath: absolute(input),
             inputFileSHA256: try FileFingerprint.sha256(of: input), outputPath: absolute(output),
             labelsPath: labels.map(absolute), rows: rows.rows, batchSize: min(size, rows.rows), mode: mode,
             precision: precision, seed: Data(KeyStream.newSeed()).base64EncodedString(),
-            producerKeyPath: absolute(producerKeyPath), verifierKeyPath: absolute(verifierKeyPath), createdAt: Date())
+            producerKeyPath: absolute(producerKeyPath), verifierKeyPath: absolute(verifierKeyPath), createdAt: Date(),
+            privacy: privacy)
         let journal = try JobJournal(creating: record, home: ServiceEnvironment.home)
-        printError("job \(record.jobID): \(record.rows) rows in \(record.batchCount) batch(es) of up to \(record.batchSize)")
+        printError("job \(record.jobID): \(record.rows) rows in \(record.batchCount) batch(es) of up to \(record.batchSize), \(privacy) mode")
         try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
                               verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath, broker: broker, logger: logger)
     }
@@ -172,7 +182,7 @@ enum JobCompletion {
                     verifierKeys: [TrustedKey], verifierKeyPath: String, broker: BrokerOptions, logger: Logger) throws {
         let record = journal.record
         let started = Date()
-        let runner = JobRunner(journal: journal, network: network, input: input, identity: identity,
+        let runner = try JobRunner(journal: journal, network: network, input: input, identity: identity,
                                verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath,
                                amqpURL: try broker.url(), logger: logger,
                                progress: ProgressReporter(rowsPerBatch: record.batchSize), policy: broker.policy,

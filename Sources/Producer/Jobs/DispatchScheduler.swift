@@ -99,7 +99,30 @@ public struct DispatchScheduler: Sendable {
         batches[batch].lastFailure = reason
     }
 
+    /// Restores a lane that was verified at `segment` before this run and waits for its partner
+    /// (masked mode: the other pool's product of the same layer).
+    public mutating func restoreApplied(batch: Int, segment: Int) {
+        guard batches[batch].status == .active, batches[batch].segment == segment else { return }
+        batches[batch].status = .awaitingNextSegment
+    }
+
+    /// Moves a lane that was behind to `segment` with nothing dispatched yet (its partner already moved
+    /// on before this run): `actions` dispatches it as attempt 1.
+    public mutating func restoreSegment(batch: Int, segment: Int) {
+        guard batches[batch].status == .waiting || batches[batch].status == .active, batches[batch].segment < segment else { return }
+        batches[batch].status = .active
+        batches[batch].segment = segment
+        batches[batch].dispatches = [:]
+        batches[batch].countedFailures = []
+    }
+
     // MARK: Driving
+
+    /// Fails a lane without an action of its own: its partner lane failed, so the batch has (masked mode).
+    public mutating func markFailed(batch: Int) {
+        guard batches[batch].status != .done else { return }
+        batches[batch].status = .failed
+    }
 
     /// The dispatches and failures due at `now`: overdue dispatches again, spent budgets failed, then
     /// fresh batches while the window has room.

@@ -4,7 +4,9 @@ import SecureNets
 /// The producer's local, append-only record of a job, in `$SECURENETS_HOME/jobs/<job-id>/`:
 /// `job.json` (the `JobRecord`), `events.log` (one `JournalEvent` per line, framed and checked by
 /// `JournalLine`, synced before the step's message is acked), `segment-<n>-<s>.npy` (the unblinded
-/// input of segment s > 0 of batch n, so that a resumed job can dispatch it again), `batch-<n>.npy`
+/// input of segment s > 0 of batch n, so that a resumed job can dispatch it again; in masked mode a
+/// segment is a layer), `product-<n>-<l>-<pool>.bin` (masked mode: a pool's verified product of layer l
+/// awaiting the other pool's), `batch-<n>.npy`
 /// (verified outputs) and `lock`. The directory is 0700 and every file 0600: it holds the job's
 /// secret seed and plaintext activations.
 ///
@@ -161,6 +163,30 @@ final class JobJournal {
         directory.appendingPathComponent("segment-\(batch)-\(segment).npy")
     }
 
+    /// Stores a masked-mode pool's verified product Z of `layer` for `batch` (owner-only, synced) before
+    /// its reply is acked, so that a resumed job still has it when the other pool's reply arrives.
+    func recordProduct(batch: Int, layer: Int, pool: MaskedPool, product: ResidueMatrix) throws {
+        try PrivateFiles.replace(productURL(batch: batch, layer: layer, pool: pool), with: Data(ResidueCoding.encode([product])))
+    }
+
+    /// The stored product, or nil when there is none (or it is damaged: the layer is then redone).
+    func product(batch: Int, layer: Int, pool: MaskedPool) -> ResidueMatrix? {
+        guard let data = FileManager.default.contents(atPath: productURL(batch: batch, layer: layer, pool: pool).path),
+              let matrices = try? ResidueCoding.decode(Array(data)), matrices.count == 1 else { return nil }
+        return matrices[0]
+    }
+
+    /// Removes a finished batch's stored products (best effort: leftovers are only disk space).
+    func removeProducts(batch: Int, layers: Int) {
+        for layer in 0..<layers {
+            for pool in MaskedPool.allCases { try? FileManager.default.removeItem(at: productURL(batch: batch, layer: layer, pool: pool)) }
+        }
+    }
+
+    private func productURL(batch: Int, layer: Int, pool: MaskedPool) -> URL {
+        directory.appendingPathComponent("product-\(batch)-\(layer)-\(pool).bin")
+    }
+
     /// Writes the batch's verified output (owner-only, synced), then records it done.
     func recordDone(batch: Int, output: Matrix) throws {
         let url = outputURL(batch: batch)
@@ -174,7 +200,9 @@ final class JobJournal {
 
 }
 
-/// A dispatch as journaled: which attempt of which batch segment, under which signed manifest.
+/// A dispatch as journaled: which attempt of which batch segment, under which signed manifest. In
+/// masked mode the journal's batch field of dispatch, count and late events is a lane, 2·batch + pool
+/// (data 0, mask 1): each pool's product of a layer has its own attempts.
 struct JournaledDispatch: Equatable {
     let batch: Int
     let segment: Int

@@ -20,6 +20,10 @@ struct JobRecord: Codable {
     var producerKeyPath: String
     var verifierKeyPath: String
     var createdAt: Date
+    /// The protection: nil in journals written before masked mode existed, which are blinded.
+    var privacy: PrivacyMode?
+
+    var privacyMode: PrivacyMode { privacy ?? .blinded }
 
     var batchCount: Int { (rows + batchSize - 1) / batchSize }
 

@@ -4,18 +4,17 @@ import SecureNets
 import SecureNetsMessaging
 import SecureNetsServices
 
-/// Drives one job to its end through the broker: publishes the blinded model once, dispatches batch
+/// Drives one job to its end through the broker: publishes the protected model once, dispatches lanes'
 /// segments as `DispatchScheduler` says (a window of batches at a time, overdue or failed attempts
-/// again as new signed attempts), unblinds each verified reply, re-blinds the next segment, and journals
-/// every step before acking the reply that caused it. `submit` and `collect` both run it.
+/// again as new signed attempts), lets the job's `JobProtection` turn each verified reply into the next
+/// step, and journals every step before acking the reply that caused it. `submit` and `collect` both
+/// run it, in either protection.
 ///
 /// A job always ends: every batch verified, or failed with its reason, or — when nothing has progressed
 /// for `progressTimeout` — a `JobStalled` error that names what is pending and how to resume.
 final class JobRunner {
     let journal: JobJournal
-    let network: Network
-    let input: Matrix
-    let session: BlindingSession
+    let protection: JobProtection
     let identity: SigningIdentity
     let verifierKeys: [TrustedKey]
     let verifierKeyPath: String
@@ -30,21 +29,18 @@ final class JobRunner {
     private var lastProgress: TimeInterval = 0
     private var consumers = ConsumerCounts()
     private var untrustedVerifier: String?
-    /// Batch keys of dispatched segments awaiting their reply, so a reply is unblinded without deriving
-    /// its key again (16 bytes per row). After a restart keys are re-derived from the journaled seed.
-    private var pendingBatchKeys: [BatchSegment: MonomialMatrix] = [:]
+    /// Lane steps the restored journal made due before the first reply.
+    private var restoredSteps: [LaneStep] = []
 
-    private struct BatchSegment: Hashable {
-        let batch: Int
-        let segment: Int
-    }
-
+    /// Throws `MaskedModeError` when the network does not fit masked mode, or a journal file error.
     init(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity, verifierKeys: [TrustedKey],
          verifierKeyPath: String, amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter,
-         policy: DispatchPolicy, progressTimeout: TimeInterval?) {
+         policy: DispatchPolicy, progressTimeout: TimeInterval?) throws {
         self.journal = journal
-        self.network = network
-        self.input = input
+        switch journal.record.privacyMode {
+        case .blinded: protection = BlindedJob(journal: journal, network: network, input: input, identity: identity)
+        case .masked: protection = try MaskedJob(journal: journal, network: network, input: input, identity: identity)
+        }
         self.identity = identity
         self.verifierKeys = verifierKeys
         self.verifierKeyPath = verifierKeyPath
@@ -52,13 +48,11 @@ final class JobRunner {
         self.logger = logger
         self.progress = progress
         self.progressTimeout = progressTimeout
-        var modelRNG = KeyStream(seed: journal.record.seedBytes, label: "model keys")
-        let plan = SegmentPlan(network: network, mode: journal.record.mode)
-        session = BlindingSession(network: network, plan: plan,
-                                  keys: ModelKeys.generate(for: network, plan: plan, using: &modelRNG))
         started = clock.now
-        scheduler = DispatchScheduler(batchCount: journal.record.batchCount, policy: policy)
-        restoreFromJournal()
+        var lanePolicy = policy
+        lanePolicy.window = policy.window * protection.lanesPerBatch
+        scheduler = DispatchScheduler(batchCount: journal.record.batchCount * protection.lanesPerBatch, policy: lanePolicy)
+        try restoreFromJournal()
     }
 
     /// Replies carry one output tensor; this bounds what the consumer buffers.
@@ -68,9 +62,13 @@ final class JobRunner {
     var replyQueue: String { SecureNetsTopology.replyQueue(forJob: jobID) }
     private var now: TimeInterval { (clock.now - started).timeInterval }
 
-    private func restoreFromJournal() {
-        for batch in journal.done { scheduler.restoreFinished(batch: batch, failed: false) }
-        for batch in journal.failed.keys { scheduler.restoreFinished(batch: batch, failed: true) }
+    private func lanes(ofBatch batch: Int) -> Range<Int> {
+        (batch * protection.lanesPerBatch)..<((batch + 1) * protection.lanesPerBatch)
+    }
+
+    private func restoreFromJournal() throws {
+        for batch in journal.done { for lane in lanes(ofBatch: batch) { scheduler.restoreFinished(batch: lane, failed: false) } }
+        for batch in journal.failed.keys { for lane in lanes(ofBatch: batch) { scheduler.restoreFinished(batch: lane, failed: true) } }
         for dispatch in journal.dispatches {
             scheduler.restoreDispatch(batch: dispatch.batch, segment: dispatch.segment, attempt: dispatch.attempt,
                                       manifestSHA256: dispatch.manifestSHA256, now: 0)
@@ -79,6 +77,7 @@ final class JobRunner {
             scheduler.restoreCountedFailure(batch: failure.batch, segment: failure.segment, attempt: failure.attempt,
                                             reason: failure.reason)
         }
+        restoredSteps = try protection.restore(into: &scheduler)
     }
 
     /// Runs until every batch is verified or failed for good, and returns the failed batches.
@@ -107,7 +106,7 @@ final class JobRunner {
         try SecureNetsTopology.declareReplyQueue(forJob: jobID, on: publisher)
         try publisher.enablePublisherConfirms()
 
-        let modelBytes = ModelCodec.encode(session.blindedModel)
+        let modelBytes = protection.modelBytes()
         let (modelDigest, chunks) = ModelChunks.split(modelBytes)
         if journal.modelPublishedAtMs == nil {
             let publishedAt = Int64(Date().timeIntervalSince1970 * 1000)
@@ -116,10 +115,15 @@ final class JobRunner {
                                       body: chunk, properties: AMQPMessageProperties(headers: ["x-securenets-model": .string(modelDigest)]), mandatory: true)
             }
             try journal.recordModelPublished(atMs: publishedAt)
-            logger.info("published blinded model", metadata: ["model": "\(modelDigest.prefix(12))", "bytes": "\(modelBytes.count)", "chunks": "\(chunks.count)"])
+            logger.info("published model", metadata: ["model": "\(modelDigest.prefix(12))", "bytes": "\(modelBytes.count)", "chunks": "\(chunks.count)"])
         }
-        let context = PublishContext(modelDigest: modelDigest, publishedAtMs: journal.modelPublishedAtMs!)
+        let context = PublishContext(jobID: jobID, replyQueue: replyQueue, modelDigest: modelDigest,
+                                     publishedAtMs: journal.modelPublishedAtMs!)
+        let due = restoredSteps
+        restoredSteps = []
+        try take(due, context: context, publisher: publisher)
 
+        consumers.queues = protection.queues
         try consumer.setPrefetch(count: 16)
         _ = try consumer.consume(queue: replyQueue, arguments: [:])
         lastProgress = now
@@ -139,56 +143,57 @@ final class JobRunner {
     }
 
     struct PublishContext {
+        let jobID: String
+        let replyQueue: String
         let modelDigest: String
         let publishedAtMs: Int64
     }
 
     private func perform(_ action: DispatchScheduler.Action, context: PublishContext, publisher: AMQPConnection) throws {
         switch action {
-        case .dispatch(let batch, let segment, let attempt, let cause):
-            let activations = segment == 0 ? input.selectingRows(journal.record.rows(ofBatch: batch))
-                                           : try journal.segmentInput(batch: batch, segment: segment)
-            try dispatch(batch: batch, segment: segment, attempt: attempt, activations: activations, context: context,
-                         publisher: publisher)
+        case .dispatch(let lane, let segment, let attempt, let cause):
+            try dispatch(lane: lane, segment: segment, attempt: attempt, context: context, publisher: publisher)
             if cause != .first {
-                logger.notice("dispatched batch again", metadata: ["batch": "\(batch)", "segment": "\(segment)", "attempt": "\(attempt)",
-                                                                    "because": "\(cause == .overdue ? "no reply before the deadline" : "the last attempt failed")"])
+                logger.notice("dispatched again", metadata: ["lane": "\(lane)", "segment": "\(segment)", "attempt": "\(attempt)",
+                                                             "because": "\(cause == .overdue ? "no reply before the deadline" : "the last attempt failed")"])
             }
-        case .fail(let batch, let reason):
-            pendingBatchKeys = pendingBatchKeys.filter { $0.key.batch != batch }
+        case .fail(let lane, let reason):
+            let batch = lane / protection.lanesPerBatch
+            for other in lanes(ofBatch: batch) where other != lane { scheduler.markFailed(batch: other) }
+            guard journal.failed[batch] == nil else { return }
+            protection.forget(batch: batch)
             logger.error("batch could not be verified", metadata: ["batch": "\(batch)", "reason": "\(reason)"])
             try journal.recordFailed(batch: batch, reason: reason)
             lastProgress = now
         }
     }
 
-    private func batchKeyStream(batch: Int, segment: Int) -> KeyStream {
-        KeyStream(seed: journal.record.seedBytes, label: "batch \(batch) segment \(segment)")
-    }
-
-    /// Blinds and publishes one attempt of one batch segment. The blinded input is the same for every
-    /// attempt (the key derives from the journaled seed), so attempts differ only in their signed
-    /// `attempt`.
-    private func dispatch(batch: Int, segment: Int, attempt: Int, activations: Matrix, context: PublishContext,
-                          publisher: AMQPConnection) throws {
-        var rng = batchKeyStream(batch: batch, segment: segment)
-        let (blinded, batchKey) = try session.blindInput(activations, segment: segment, using: &rng)
-        let layers = session.plan.segments[segment]
-        let manifest = JobManifest(
-            jobID: jobID, batch: batch, segment: segment, attempt: attempt, segmentCount: session.plan.segments.count,
-            firstLayer: layers.lowerBound, layerCount: layers.count, modelDigest: context.modelDigest,
-            modelPublishedAtMs: context.publishedAtMs, precision: journal.record.precision, rows: blinded.rows,
-            inputColumns: blinded.columns, inputSHA256: Digest.tensor(blinded), replyQueue: replyQueue,
-            producerKey: identity.publicKey.fingerprint, issuedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
-        let job = try JobMessage(manifest: manifest, input: blinded, signedBy: identity)
+    /// Publishes one attempt of one lane's segment. Attempts of a segment carry the same protected
+    /// input (every key derives from the journaled seed) and differ only in their signed `attempt`.
+    private func dispatch(lane: Int, segment: Int, attempt: Int, context: PublishContext, publisher: AMQPConnection) throws {
+        let job = try protection.outgoing(lane: lane, segment: segment, attempt: attempt, context: context)
         // Write-ahead: the dispatch is journaled (and scheduled) before it is published, so a reply
         // about it is always recognized, even after a crash between the publish and the next step. A
         // dispatch journaled but never published simply passes its deadline and is sent again.
-        try journal.recordDispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256)
-        scheduler.dispatched(batch: batch, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256, now: now)
-        pendingBatchKeys[BatchSegment(batch: batch, segment: segment)] = batchKey
-        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: SecureNetsTopology.jobsRoutingKey,
-                              body: job.encode(), properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+        try journal.recordDispatched(batch: lane, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256)
+        scheduler.dispatched(batch: lane, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256, now: now)
+        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: job.routingKey,
+                              body: job.body, properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+    }
+
+    /// Tells the scheduler that lanes moved on, and dispatches what that makes due.
+    private func take(_ steps: [LaneStep], context: PublishContext, publisher: AMQPConnection) throws {
+        for step in steps {
+            lastProgress = now
+            switch step {
+            case let .next(lane, segment):
+                if let action = scheduler.segmentFinished(batch: lane, nextSegment: segment) {
+                    try perform(action, context: context, publisher: publisher)
+                }
+            case .done(let lane):
+                _ = scheduler.segmentFinished(batch: lane, nextSegment: nil)
+            }
+        }
     }
 
     private func handle(_ body: [UInt8], context: PublishContext, publisher: AMQPConnection) throws {
@@ -207,51 +212,39 @@ final class JobRunner {
             logger.warning("ignoring a reply for another job", metadata: ["job": "\(m.jobID)"])
             return
         }
-        let effect = scheduler.reply(batch: m.batch, segment: m.segment, attempt: m.attempt, manifestSHA256: m.manifestSHA256,
+        guard let lane = protection.lane(of: m), lane >= 0, lane < scheduler.batchCount else {
+            logger.warning("ignoring a reply that names no lane of this job", metadata: ["batch": "\(m.batch)", "pool": "\(m.pool?.rawValue ?? "none")"])
+            return
+        }
+        let metadata: Logger.Metadata = ["batch": "\(m.batch)", "segment": "\(m.segment)", "attempt": "\(m.attempt)",
+                                         "pool": "\(m.pool?.rawValue ?? "-")", "verdict": "\(m.verdict.rawValue)"]
+        let effect = scheduler.reply(batch: lane, segment: m.segment, attempt: m.attempt, manifestSHA256: m.manifestSHA256,
                                      passed: m.verdict == .passed, isReplay: m.cause == ReplyManifest.Cause.replay, reason: "\(m.verdict.rawValue): \(m.reason)", now: now)
         switch effect {
         case .apply:
-            guard let output = reply.output else { return }
-            let batchKey = pendingBatchKeys.removeValue(forKey: BatchSegment(batch: m.batch, segment: m.segment)) ?? {
-                var rng = batchKeyStream(batch: m.batch, segment: m.segment)
-                return session.batchKey(rows: journal.record.rows(ofBatch: m.batch).count, segment: m.segment, using: &rng)
-            }()
-            let next = try session.finishSegment(output, segment: m.segment, batchKey: batchKey)
-            lastProgress = now
-            if m.segment + 1 < session.plan.segments.count {
-                try journal.recordSegmentInput(batch: m.batch, segment: m.segment + 1, input: next)
-                if let action = scheduler.segmentFinished(batch: m.batch, nextSegment: m.segment + 1) {
-                    try perform(action, context: context, publisher: publisher)
-                }
-            } else {
-                try journal.recordDone(batch: m.batch, output: next)
-                _ = scheduler.segmentFinished(batch: m.batch, nextSegment: nil)
-            }
+            try take(try protection.apply(reply, lane: lane, segment: m.segment), context: context, publisher: publisher)
         case .counted(let failures):
-            logger.warning("attempt not verified", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)", "attempt": "\(m.attempt)",
-                                                              "verdict": "\(m.verdict.rawValue)", "reason": "\(m.reason)", "failed_attempts": "\(failures)"])
-            try journal.recordCountedFailure(batch: m.batch, segment: m.segment, attempt: m.attempt, reason: "\(m.verdict.rawValue): \(m.reason)")
+            logger.warning("attempt not verified", metadata: metadata.merging(["reason": "\(m.reason)", "failed_attempts": "\(failures)"]) { $1 })
+            try journal.recordCountedFailure(batch: lane, segment: m.segment, attempt: m.attempt, reason: "\(m.verdict.rawValue): \(m.reason)")
             if m.cause == ReplyManifest.Cause.unauthorizedProducer { throw unauthorizedProducer(verifierID: m.verifierID) }
         case .late(let why):
-            if m.batch >= 0, m.batch < journal.record.batchCount {
-                try journal.recordLate(batch: m.batch, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
-            }
-            logger.info("ignoring a late or duplicate reply", metadata: ["batch": "\(m.batch)", "segment": "\(m.segment)",
-                                                                        "attempt": "\(m.attempt)", "verdict": "\(m.verdict.rawValue)", "why": "\(why)"])
+            try journal.recordLate(batch: lane, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
+            logger.info("ignoring a late or duplicate reply", metadata: metadata.merging(["why": "\(why)"]) { $1 })
         }
     }
 
     // MARK: Telling the user what is wrong
 
     private func status(warning: String?) -> JobProgress {
-        JobProgress(done: scheduler.doneCount, failed: scheduler.failedCount, total: scheduler.batchCount,
-                    pending: scheduler.inFlight, redispatched: scheduler.redispatchedCount, warning: warning)
+        let perBatch = protection.lanesPerBatch
+        return JobProgress(done: journal.done.count, failed: journal.failed.count, total: journal.record.batchCount,
+                           pending: (scheduler.inFlight + perBatch - 1) / perBatch, redispatched: scheduler.redispatchedCount,
+                           warning: warning)
     }
 
     private func waitingReason() -> String? {
         if let untrustedVerifier { return untrustedVerifier }
-        if consumers.jobs == 0 { return "no worker is consuming \(SecureNetsTopology.jobsQueue)" }
-        if consumers.results == 0 { return "no verifier is consuming \(SecureNetsTopology.resultsQueue)" }
+        if let idle = consumers.idleQueue { return idle }
         return nil
     }
 
@@ -279,7 +272,7 @@ final class JobRunner {
     }
 
     private func stalled(because reason: String?) -> Error {
-        let pending = scheduler.batchCount - scheduler.doneCount - scheduler.failedCount
+        let pending = journal.record.batchCount - journal.done.count - journal.failed.count
         var text = "no batch verified or failed for \(Int(progressTimeout ?? 0)) s; \(pending) batch(es) pending"
         if let reason { text += " (\(reason))" }
         text += ". Finish later with: securenets collect \(jobID)"
@@ -293,18 +286,26 @@ struct JobStopped: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// How many consumers the jobs and results queues have, polled every few seconds so the producer can
-/// say that nobody is there to work or to verify.
+/// How many consumers the job's jobs and results queues have, polled every few seconds so the producer
+/// can say that nobody is there to work or to verify.
 struct ConsumerCounts {
-    var jobs: Int?
-    var results: Int?
+    var queues: (jobs: [String], results: [String]) = ([], [])
+    private var counts: [String: Int] = [:]
     private var checkedAt: TimeInterval = -.infinity
 
     mutating func refreshIfDue(at now: TimeInterval, on connection: AMQPConnection, every interval: TimeInterval = 5) {
         guard now - checkedAt >= interval else { return }
         checkedAt = now
-        jobs = try? connection.declareQueuePassive(SecureNetsTopology.jobsQueue).consumerCount
-        results = try? connection.declareQueuePassive(SecureNetsTopology.resultsQueue).consumerCount
+        for queue in queues.jobs + queues.results {
+            counts[queue] = try? connection.declareQueuePassive(queue).consumerCount
+        }
+    }
+
+    /// "no worker is consuming <queue>" for the first queue known to have no consumer.
+    var idleQueue: String? {
+        if let queue = queues.jobs.first(where: { counts[$0] == 0 }) { return "no worker is consuming \(queue)" }
+        if let queue = queues.results.first(where: { counts[$0] == 0 }) { return "no verifier is consuming \(queue)" }
+        return nil
     }
 }
 

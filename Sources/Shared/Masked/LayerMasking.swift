@@ -25,12 +25,8 @@ public enum LayerMasking {
         guard activations.columns == layer.inputCount else {
             throw MaskedModeError.shape("layer \(layer.index) ('\(layer.name)') has \(layer.inputCount) inputs, the batch has \(activations.columns) columns")
         }
-        let largest = activations.elements.reduce(Float(0)) { max($0, abs($1)) }
-        guard largest.isFinite, activations.isFinite else {
-            throw MaskedModeError.nonFinite(layer: layer.index, name: layer.name, what: "input activations")
-        }
+        let scale = try inputScale(of: activations, for: layer)
         let limit = layer.bitWidths.activationLimit
-        let scale = largest > 0 ? Double(largest) / Double(limit) : 1
         let rows = activations.rows, columns = activations.columns
         let stream = MaskStream(seed: seed)
         let masked = ResidueMatrix.filled(rows: rows, columns: columns) { target in
@@ -45,6 +41,17 @@ public enum LayerMasking {
             }
         }
         return Request(maskedInput: masked, seed: seed, inputScale: scale)
+    }
+
+    /// s_x for `activations` at `layer`'s activation width: max|x| / (2^(a−1) − 1), or 1 when all are 0.
+    /// What `mask` uses and `unmask` needs back; a pure function of the batch, so a producer that
+    /// resumes a job recomputes it instead of storing it. Throws `.nonFinite` for NaN or ±Inf.
+    public static func inputScale(of activations: Matrix, for layer: MaskedLayer) throws -> Double {
+        let largest = activations.elements.reduce(Float(0)) { max($0, abs($1)) }
+        guard largest.isFinite, activations.isFinite else {
+            throw MaskedModeError.nonFinite(layer: layer.index, name: layer.name, what: "input activations")
+        }
+        return largest > 0 ? Double(largest) / Double(layer.bitWidths.activationLimit) : 1
     }
 
     /// Ẑ = s_x·s_j·centre(Z_A − Z_B mod p) + b_j: the layer's pre-activations (B × N) in float32, from

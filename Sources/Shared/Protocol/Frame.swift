@@ -5,6 +5,9 @@ public enum FrameKind: UInt8, Sendable, Codable {
     case reply = 3
     case model = 4
     case modelChunk = 5
+    /// Masked mode (protocol 3): a job for one pool, and a pool's result (docs/PROTOCOL.md §14).
+    case maskedJob = 6
+    case maskedResult = 7
 }
 
 /// One SecureNets message: a versioned binary envelope around a JSON manifest, an optional Ed25519

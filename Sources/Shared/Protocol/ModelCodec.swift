@@ -32,6 +32,11 @@ public enum ModelCodec {
     public static func decode(_ bytes: [UInt8], limits: FrameLimits = .default) throws -> BlindedModel {
         let frame = try FrameCodec.decode(bytes, limits: limits)
         guard frame.kind == .model else { throw ManifestError.invalid("expected a model frame, got \(frame.kind)") }
+        return try decode(frame)
+    }
+
+    /// Decodes a decoded model frame's manifest and tensors.
+    static func decode(_ frame: Frame) throws -> BlindedModel {
         let manifest = try ManifestCoding.decode(Manifest.self, from: frame.manifest, what: "model manifest")
         guard manifest.layers.count == frame.tensors.count else {
             throw ManifestError.invalid("model lists \(manifest.layers.count) layers but carries \(frame.tensors.count) tensors")

@@ -38,7 +38,8 @@ public struct ReplyManifest: Sendable, Equatable, Codable {
     public var cause: String?
     /// SHA-256 (hex) of the job manifest bytes the result carried.
     public var manifestSHA256: String
-    /// SHA-256 of the reply's tensor (the segment's last blinded pre-activation) when passed.
+    /// SHA-256 of the reply's tensor (the segment's last blinded pre-activation), or in masked mode of
+    /// the pool's product in the blob (`ResidueCoding`), when passed.
     public var outputSHA256: String?
     public var auditRowID: Int64?
     public var verifierID: String
@@ -50,17 +51,21 @@ public struct ReplyManifest: Sendable, Equatable, Codable {
     public var maxResidualRatio: Double
     public var rounds: Int
     public var precision: Precision
+    /// Masked mode: which pool's product this reply is about (its `segment` is the layer). Absent in
+    /// blinded mode.
+    public var pool: MaskedPool?
 
     enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol", jobID = "job_id", batch, segment, attempt, verdict, reason, cause
         case manifestSHA256 = "manifest_sha256", outputSHA256 = "output_sha256", auditRowID = "audit_row_id"
         case verifierID = "verifier_id", verifierKey = "verifier_key"
-        case maxResidualRatio = "max_residual_ratio", rounds, precision
+        case maxResidualRatio = "max_residual_ratio", rounds, precision, pool
     }
 
     public init(jobID: String, batch: Int, segment: Int, attempt: Int, verdict: Verdict, reason: String,
                 cause: String? = nil, manifestSHA256: String, outputSHA256: String?, auditRowID: Int64?,
-                verifierID: String, verifierKey: String, maxResidualRatio: Double, rounds: Int, precision: Precision) {
+                verifierID: String, verifierKey: String, maxResidualRatio: Double, rounds: Int, precision: Precision,
+                pool: MaskedPool? = nil) {
         self.jobID = jobID
         self.batch = batch
         self.segment = segment
@@ -76,5 +81,6 @@ public struct ReplyManifest: Sendable, Equatable, Codable {
         self.maxResidualRatio = maxResidualRatio
         self.rounds = rounds
         self.precision = precision
+        self.pool = pool
     }
 }

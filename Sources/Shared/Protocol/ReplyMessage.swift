@@ -1,28 +1,31 @@
-/// The verifier's signed reply to the producer: verdict, and the segment's last blinded
-/// pre-activation when it passed.
+/// The verifier's signed reply to the producer: verdict, and when it passed the segment's last blinded
+/// pre-activation (blinded mode) or the pool's product Z (masked mode, in the blob).
 public struct ReplyMessage: Sendable, Equatable {
     public let manifestBytes: [UInt8]
     public let signature: [UInt8]
     public let manifest: ReplyManifest
     public let output: Matrix?
+    public let product: ResidueMatrix?
 
-    public init(manifest: ReplyManifest, output: Matrix?, signedBy identity: SigningIdentity) throws {
+    public init(manifest: ReplyManifest, output: Matrix?, product: ResidueMatrix? = nil, signedBy identity: SigningIdentity) throws {
         manifestBytes = ManifestCoding.encode(manifest)
         signature = try identity.sign(manifestBytes)
         self.manifest = manifest
         self.output = output
+        self.product = product
     }
 
-    init(manifestBytes: [UInt8], signature: [UInt8], manifest: ReplyManifest, output: Matrix?) {
+    init(manifestBytes: [UInt8], signature: [UInt8], manifest: ReplyManifest, output: Matrix?, product: ResidueMatrix?) {
         self.manifestBytes = manifestBytes
         self.signature = signature
         self.manifest = manifest
         self.output = output
+        self.product = product
     }
 
     public func encode() -> [UInt8] {
         FrameCodec.encode(Frame(kind: .reply, manifest: manifestBytes, signature: signature,
-                                tensors: output.map { [$0] } ?? []))
+                                tensors: output.map { [$0] } ?? [], blob: product.map { ResidueCoding.encode([$0]) } ?? []))
     }
 
     /// Parses a reply and accepts it only under one of `verifierKeys`, with an output that matches its
@@ -39,6 +42,17 @@ public struct ReplyMessage: Sendable, Equatable {
         guard verifierKeys.contains(where: { $0.isValidSignature(frame.signature, for: frame.manifest) }) else {
             throw UntrustedReply(manifest: manifest)
         }
+        if manifest.pool != nil {
+            let products = try ResidueCoding.decode(frame.blob, maxElements: limits.maxTensorElements)
+            if manifest.verdict == .passed {
+                guard frame.tensors.isEmpty, products.count == 1, let expected = manifest.outputSHA256,
+                      ResidueCoding.digest(products[0]) == expected else {
+                    throw ManifestError.invalid("a passed masked reply must carry one product matching output_sha256")
+                }
+            }
+            return ReplyMessage(manifestBytes: frame.manifest, signature: frame.signature, manifest: manifest, output: nil,
+                                product: products.first)
+        }
         let output = frame.tensors.first
         if manifest.verdict == .passed {
             guard frame.tensors.count == 1, let output, let expected = manifest.outputSHA256,
@@ -46,7 +60,8 @@ public struct ReplyMessage: Sendable, Equatable {
                 throw ManifestError.invalid("a passed reply must carry one output matching output_sha256")
             }
         }
-        return ReplyMessage(manifestBytes: frame.manifest, signature: frame.signature, manifest: manifest, output: output)
+        return ReplyMessage(manifestBytes: frame.manifest, signature: frame.signature, manifest: manifest, output: output,
+                            product: nil)
     }
 }
 

@@ -32,18 +32,11 @@ public struct ResultEvaluation: Sendable {
     /// Checks who signed the manifest and that the input is the one signed: what can be decided before
     /// fetching the model. Returns the signing key, or the rejection.
     public static func authenticate(_ result: ResultMessage, authorizedProducers: [TrustedKey]) -> Result<TrustedKey, RejectionReason> {
-        guard let key = authorizedProducers.first(where: { $0.isValidSignature(result.signature, for: result.manifestBytes) }) else {
-            let named = result.manifest.producerKey
-            if !authorizedProducers.contains(where: { $0.fingerprint == named }) {
-                return .failure(RejectionReason("manifest is not signed by an authorized producer key (it names key \(named.prefix(16)), which this verifier does not accept)",
-                                                cause: ReplyManifest.Cause.unauthorizedProducer))
-            }
-            return .failure(RejectionReason("manifest is not signed by an authorized producer key (bad signature for key \(named.prefix(16)))",
-                                            cause: ReplyManifest.Cause.badSignature))
-        }
-        guard result.manifest.producerKey == key.fingerprint else {
-            return .failure(RejectionReason("manifest names producer key \(result.manifest.producerKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))",
-                                            cause: ReplyManifest.Cause.badSignature))
+        let key: TrustedKey
+        switch signer(of: result.manifestBytes, signature: result.signature, namedKey: result.manifest.producerKey,
+                      authorizedProducers: authorizedProducers) {
+        case .success(let signer): key = signer
+        case .failure(let rejection): return .failure(rejection)
         }
         guard Digest.tensor(result.input) == result.manifest.inputSHA256 else {
             return .failure(RejectionReason("input does not match the signed input_sha256", cause: ReplyManifest.Cause.inputMismatch))
@@ -51,15 +44,39 @@ public struct ResultEvaluation: Sendable {
         return .success(key)
     }
 
+    /// The authorized key whose signature of `manifestBytes` verifies and which the manifest names
+    /// (`namedKey`), or why there is none: the manifest check every kind of result shares.
+    static func signer(of manifestBytes: [UInt8], signature: [UInt8], namedKey: String,
+                       authorizedProducers: [TrustedKey]) -> Result<TrustedKey, RejectionReason> {
+        guard let key = authorizedProducers.first(where: { $0.isValidSignature(signature, for: manifestBytes) }) else {
+            if !authorizedProducers.contains(where: { $0.fingerprint == namedKey }) {
+                return .failure(RejectionReason("manifest is not signed by an authorized producer key (it names key \(namedKey.prefix(16)), which this verifier does not accept)",
+                                                cause: ReplyManifest.Cause.unauthorizedProducer))
+            }
+            return .failure(RejectionReason("manifest is not signed by an authorized producer key (bad signature for key \(namedKey.prefix(16)))",
+                                            cause: ReplyManifest.Cause.badSignature))
+        }
+        guard namedKey == key.fingerprint else {
+            return .failure(RejectionReason("manifest names producer key \(namedKey.prefix(16)) but is signed by \(key.fingerprint.prefix(16))",
+                                            cause: ReplyManifest.Cause.badSignature))
+        }
+        return .success(key)
+    }
+
     public static func evaluate(_ result: ResultMessage, authorizedProducers: [TrustedKey],
                                 model: BlindedModel, rounds: Int) -> ResultEvaluation {
+        switch authenticate(result, authorizedProducers: authorizedProducers) {
+        case .success(let signer): return evaluate(result, signedBy: signer, model: model, rounds: rounds)
+        case .failure(let rejection): return ResultEvaluation.rejection(rejection.reason, cause: rejection.cause)
+        }
+    }
+
+    /// The decision for a result already authenticated as signed by `key` (`authenticate`): the
+    /// signature and the input digest are not checked again.
+    public static func evaluate(_ result: ResultMessage, signedBy key: TrustedKey, model: BlindedModel,
+                                rounds: Int) -> ResultEvaluation {
         func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
             rejection(reason, cause: ReplyManifest.Cause.modelMismatch, key: key)
-        }
-        let key: TrustedKey
-        switch authenticate(result, authorizedProducers: authorizedProducers) {
-        case .success(let signer): key = signer
-        case .failure(let rejection): return ResultEvaluation.rejection(rejection.reason, cause: rejection.cause)
         }
         if let defect = result.defect {
             return failure("\(defect)", cause: ReplyManifest.Cause.malformedResult, key: key, ratio: 0)

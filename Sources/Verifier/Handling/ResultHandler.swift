@@ -26,6 +26,8 @@ public final class ResultHandler {
     let models: ModelSource
     let outbox: VerifierOutbox
     let logger: Logger
+    /// The masked-mode pools whose results this verifier checks (`--pool`); blinded results always.
+    let servedPools: Set<MaskedPool>
 
     /// What became of a delivery; the loop acks it after any of these.
     public enum Outcome: Equatable, Sendable {
@@ -38,7 +40,8 @@ public final class ResultHandler {
 
     public init(verifierID: String, rounds: Int, maxMessageBytes: Int, identity: SigningIdentity,
                 producers: @escaping () -> [TrustedKey], reloadProducers: @escaping () -> Void = {},
-                ledger: VerificationLedger, models: ModelSource, outbox: VerifierOutbox, logger: Logger) {
+                ledger: VerificationLedger, models: ModelSource, outbox: VerifierOutbox, logger: Logger,
+                servedPools: Set<MaskedPool> = Set(MaskedPool.allCases)) {
         self.verifierID = verifierID
         self.rounds = rounds
         self.maxMessageBytes = maxMessageBytes
@@ -49,6 +52,7 @@ public final class ResultHandler {
         self.models = models
         self.outbox = outbox
         self.logger = logger
+        self.servedPools = servedPools
     }
 
     public func handle(body: [UInt8], redelivered: Bool) throws -> Outcome {
@@ -69,25 +73,43 @@ public final class ResultHandler {
 
     private func process(body: [UInt8], redelivered: Bool) throws -> Outcome {
         let started = Date()
-        let result: ResultMessage
+        let limits = FrameLimits(maxFrameBytes: maxMessageBytes)
+        // The kind byte (offset 5) says which decoder applies, without decoding a 16 MB frame twice.
+        let isMasked = body.count > 5 && body[5] == FrameKind.maskedResult.rawValue
         do {
-            result = try ResultMessage.decode(body, limits: FrameLimits(maxFrameBytes: maxMessageBytes))
-        } catch {
-            let reason = "undecodable result: \(error)"
-            logger.error("dead-lettering result", metadata: ["reason": "\(reason)"])
-            try outbox.deadLetter(body, reason: reason)
-            return .deadLettered(reason: reason)
+            if isMasked {
+                let result = try MaskedResultMessage.decode(body, limits: limits)
+                guard servedPools.contains(result.manifest.pool) else {
+                    // A verifier serving one pool must not see the other's inputs: X̂ with the seed unmasks.
+                    let reason = "a \(result.manifest.pool)-pool result reached a verifier serving \(servedPools.map(\.rawValue).sorted().joined(separator: " and ")) only"
+                    logger.error("dead-lettering result", metadata: ["reason": "\(reason)"])
+                    try outbox.deadLetter(body, reason: reason)
+                    return .deadLettered(reason: reason)
+                }
+                return try process(result, redelivered: redelivered, started: started)
+            }
+            return try process(try ResultMessage.decode(body, limits: limits), redelivered: redelivered, started: started)
+        } catch let error as ManifestError {
+            return try deadLetterUndecodable(body, error)
+        } catch let error as FrameError {
+            return try deadLetterUndecodable(body, error)
         }
-        let m = result.manifest
-        let outputDigest = result.outputs.last.map(Digest.tensor) ?? ""
-        var row = NewLedgerEntry(
-            jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt,
-            workerID: result.metadata.workerID, verifierID: verifierID, producerKeyFingerprint: "",
-            precision: m.precision.rawValue, modelDigest: m.modelDigest, inputDigest: m.inputSHA256,
-            outputDigest: outputDigest, shapes: Self.shapes(of: result), rounds: rounds, verdict: .rejected,
-            reason: "", maxResidualRatio: 0, verifyMs: 0, workerComputeMs: result.metadata.computeMs)
-        let context: Logger.Metadata = ["job": "\(m.jobID)", "batch": "\(m.batch)", "segment": "\(m.segment)",
-                                        "attempt": "\(m.attempt)", "worker": "\(result.metadata.workerID)"]
+    }
+
+    private func deadLetterUndecodable(_ body: [UInt8], _ error: Error) throws -> Outcome {
+        let reason = "undecodable result: \(error)"
+        logger.error("dead-lettering result", metadata: ["reason": "\(reason)"])
+        try outbox.deadLetter(body, reason: reason)
+        return .deadLettered(reason: reason)
+    }
+
+    private func process(_ result: some VerifiableResult, redelivered: Bool, started: Date) throws -> Outcome {
+        let outputDigest = result.outputDigest()
+        var row = result.ledgerEntry(verifierID: verifierID, rounds: rounds)
+        row.outputDigest = outputDigest
+        var context: Logger.Metadata = ["job": "\(result.jobID)", "batch": "\(result.batch)", "segment": "\(result.segment)",
+                                        "attempt": "\(result.attempt)", "worker": "\(result.workerMetadata.workerID)"]
+        if let pool = result.pool { context["pool"] = "\(pool)" }
 
         func conclude(_ evaluation: ResultEvaluation) throws -> Outcome {
             row.verdict = evaluation.verdict
@@ -111,10 +133,10 @@ public final class ResultHandler {
         }
 
         // 1. Who signed it, and is the input the signed one? Reload keys once if the signer is unknown.
-        var authentication = ResultEvaluation.authenticate(result, authorizedProducers: producers())
+        var authentication = result.authenticate(producers())
         if case .failure = authentication {
             reloadProducers()
-            authentication = ResultEvaluation.authenticate(result, authorizedProducers: producers())
+            authentication = result.authenticate(producers())
         }
         let producerKey: TrustedKey
         switch authentication {
@@ -126,9 +148,10 @@ public final class ResultHandler {
 
         // 2. Redeliveries, replays and duplicates.
         let decision = ReplayCheck.decide(
-            batch: m.batch, segment: m.segment, attempt: m.attempt, outputDigest: outputDigest, redelivered: redelivered,
-            passed: try ledger.passedEntry(jobID: m.jobID, batch: m.batch, segment: m.segment),
-            sameAttempt: try ledger.entry(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt))
+            batch: result.batch, segment: result.segment, attempt: result.attempt, outputDigest: outputDigest, redelivered: redelivered,
+            passed: try ledger.passedEntry(jobID: result.jobID, batch: result.batch, segment: result.segment, pool: result.pool),
+            sameAttempt: try ledger.entry(jobID: result.jobID, batch: result.batch, segment: result.segment, attempt: result.attempt,
+                                          pool: result.pool))
         switch decision {
         case .resendPassed(let passed):
             logger.notice("redelivered result already recorded; re-sending its reply", metadata: context.merging(["row": "\(passed.id)"]) { $1 })
@@ -146,44 +169,38 @@ public final class ResultHandler {
         }
 
         // 3. The model, then the check itself.
-        let model: BlindedModel
+        let model: PublishedModel
         do {
-            model = try models.model(digest: m.modelDigest, publishedAtMs: m.modelPublishedAtMs)
+            model = try models.model(digest: result.modelDigest, publishedAtMs: result.modelPublishedAtMs)
         } catch let error as AMQPError {
             throw error
         } catch {
-            return try conclude(.rejection("model \(m.modelDigest.prefix(12)) unavailable: \(error)",
+            return try conclude(.rejection("model \(result.modelDigest.prefix(12)) unavailable: \(error)",
                                            cause: ReplyManifest.Cause.modelUnavailable, key: producerKey))
         }
-        return try conclude(ResultEvaluation.evaluate(result, authorizedProducers: [producerKey], model: model, rounds: rounds))
+        return try conclude(result.evaluate(signedBy: producerKey, model: model, rounds: rounds))
     }
 
-    /// `outputDigest` is the last output's digest, computed once per result (a result's tensors are
+    /// `outputDigest` is the forwarded tensor's digest, computed once per result (a result's tensors are
     /// megabytes: hashing them again for the reply was a second pass over them).
-    private func sendReply(for result: ResultMessage, verdict: ReplyManifest.Verdict, reason: String, cause: String?,
+    private func sendReply(for result: some VerifiableResult, verdict: ReplyManifest.Verdict, reason: String, cause: String?,
                            rowID: Int64, ratio: Double, outputDigest: String) throws {
-        let m = result.manifest
-        let output = verdict == .passed ? result.outputs.last : nil
-        let manifest = ReplyManifest(jobID: m.jobID, batch: m.batch, segment: m.segment, attempt: m.attempt,
-                                     verdict: verdict, reason: reason, cause: verdict == .passed ? nil : cause,
-                                     manifestSHA256: result.manifestSHA256, outputSHA256: output == nil ? nil : outputDigest,
+        let passed = verdict == .passed
+        let forwarded = result.forwarded
+        let manifest = ReplyManifest(jobID: result.jobID, batch: result.batch, segment: result.segment, attempt: result.attempt,
+                                     verdict: verdict, reason: reason, cause: passed ? nil : cause,
+                                     manifestSHA256: result.manifestSHA256, outputSHA256: passed ? outputDigest : nil,
                                      auditRowID: rowID, verifierID: verifierID, verifierKey: identity.publicKey.fingerprint,
-                                     maxResidualRatio: Self.finite(ratio), rounds: rounds, precision: m.precision)
-        let reply = try ReplyMessage(manifest: manifest, output: output, signedBy: identity)
-        try outbox.reply(reply.encode(), toQueue: m.replyQueue)
+                                     maxResidualRatio: Self.finite(ratio), rounds: rounds, precision: result.precision,
+                                     pool: result.pool)
+        let reply = try ReplyMessage(manifest: manifest, output: passed ? forwarded.output : nil,
+                                     product: passed ? forwarded.product : nil, signedBy: identity)
+        try outbox.reply(reply.encode(), toQueue: result.replyQueue)
     }
 
     /// JSON and the audit table hold finite numbers: an unbounded ratio is recorded as the largest double.
     static func finite(_ ratio: Double) -> Double {
         ratio.isNaN ? Double.greatestFiniteMagnitude : min(ratio, Double.greatestFiniteMagnitude)
-    }
-
-    static func shapes(of result: ResultMessage) -> [String: [Int]] {
-        var shapes = ["input": [result.input.rows, result.input.columns]]
-        for (offset, output) in result.outputs.enumerated().prefix(JobManifest.maxLayers) {
-            shapes["z\(result.manifest.firstLayer + offset + 1)"] = [output.rows, output.columns]
-        }
-        return shapes
     }
 }
 

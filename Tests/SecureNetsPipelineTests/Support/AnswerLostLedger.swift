@@ -15,12 +15,12 @@ final class AnswerLostLedger: VerificationLedger, @unchecked Sendable {
         self.answersToLose = answersToLose
     }
 
-    func passedEntry(jobID: String, batch: Int, segment: Int) throws -> LedgerEntry? {
-        try ledger.passedEntry(jobID: jobID, batch: batch, segment: segment)
+    func passedEntry(jobID: String, batch: Int, segment: Int, pool: MaskedPool?) throws -> LedgerEntry? {
+        try ledger.passedEntry(jobID: jobID, batch: batch, segment: segment, pool: pool)
     }
 
-    func entry(jobID: String, batch: Int, segment: Int, attempt: Int) throws -> LedgerEntry? {
-        try ledger.entry(jobID: jobID, batch: batch, segment: segment, attempt: attempt)
+    func entry(jobID: String, batch: Int, segment: Int, attempt: Int, pool: MaskedPool?) throws -> LedgerEntry? {
+        try ledger.entry(jobID: jobID, batch: batch, segment: segment, attempt: attempt, pool: pool)
     }
 
     func record(_ entry: NewLedgerEntry) throws -> Int64 {

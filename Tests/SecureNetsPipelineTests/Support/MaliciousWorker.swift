@@ -41,7 +41,9 @@ final class MaliciousWorker: @unchecked Sendable {
         while handledCount < maxJobs {
             guard let delivery = try consumer.nextDelivery(timeout: .seconds(1)) else { continue }
             let job = try JobMessage.decode(delivery.body)
-            let model = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs)
+            guard case .blinded(let model) = try models.model(digest: job.manifest.modelDigest, publishedAtMs: job.manifest.modelPublishedAtMs) else {
+                throw ManifestError.invalid("a blinded job names a masked model")
+            }
             let layers = model.layers[job.manifest.firstLayer..<(job.manifest.firstLayer + job.manifest.layerCount)]
             var outputs: [Matrix]
             switch tampering {

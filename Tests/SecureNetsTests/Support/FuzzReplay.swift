@@ -30,7 +30,9 @@ enum FuzzReplay {
         case .job: return (try? JobMessage.decode(bytes)) != nil
         case .result: return (try? ResultMessage.decode(bytes)) != nil
         case .reply: return (try? ReplyMessage.decode(bytes, trusting: [FuzzSeeds.signer.publicKey])) != nil
-        case .model: return (try? ModelCodec.decode(bytes)) != nil
+        case .model: return (try? PublishedModel.decode(bytes)) != nil
+        case .maskedJob: return (try? MaskedJobMessage.decode(bytes)) != nil
+        case .maskedResult: return (try? MaskedResultMessage.decode(bytes)) != nil
         case .modelChunk:
             return (try? ManifestCoding.decode(ModelChunkManifest.self, from: frame.manifest, what: "model chunk")) != nil
         }

@@ -144,7 +144,7 @@ start_submit() {
     rel_npy_rows "$RUN_DIR/inputs/$name.npy" "$rows" "$start"
     "$BIN/securenets" submit --model "$REL_MODEL" --input "$RUN_DIR/inputs/$name.npy" \
         --output "$RUN_DIR/outputs/$name.npy" --labels "$RUN_DIR/outputs/$name-labels.npy" \
-        --batch-size "$bs" --timeout 90 </dev/null >"$RUN_DIR/logs/$name.submit.out" 2>"$RUN_DIR/logs/$name.submit.err" &
+        --batch-size "$bs" --timeout 90 --privacy blinded </dev/null >"$RUN_DIR/logs/$name.submit.out" 2>"$RUN_DIR/logs/$name.submit.err" &
     slot_pid[i]=$! slot_state[i]=submit slot_name[i]=$name slot_rows[i]=$rows slot_bs[i]=$bs
     slot_input[i]="$RUN_DIR/inputs/$name.npy" slot_job[i]="" slot_tries[i]=0 slot_killed[i]=0
     log_event "slot $i: submit $name rows=$rows batch=$bs start=$start pid=${slot_pid[i]}"

@@ -128,7 +128,7 @@ producer_loop() {
     for ((j = 1; j <= jobs; j++)); do
         name=$(printf 'p%d-j%02d' "$p" "$j")
         "$BIN/securenets" submit --model "$REL_MODEL" --input "$input" --output "$RUN_DIR/outputs/$name.npy" \
-            --labels "$RUN_DIR/outputs/$name-labels.npy" --batch-size "$batch_size" --timeout 120 </dev/null \
+            --labels "$RUN_DIR/outputs/$name-labels.npy" --batch-size "$batch_size" --timeout 120 --privacy blinded </dev/null \
             >"$RUN_DIR/logs/$name.out" 2>"$RUN_DIR/logs/$name.err" &
         child=$!
         rc=0
@@ -166,7 +166,7 @@ base_start=$(rel_now_ms)
 producer_loop_single() {
     local rc=0
     "$BIN/securenets" submit --model "$REL_MODEL" --input "$RUN_DIR/inputs/small.npy" --output "$RUN_DIR/outputs/small.npy" \
-        --labels "$RUN_DIR/outputs/small-labels.npy" --batch-size "$batch_size" --timeout 120 </dev/null \
+        --labels "$RUN_DIR/outputs/small-labels.npy" --batch-size "$batch_size" --timeout 120 --privacy blinded </dev/null \
         >"$RUN_DIR/logs/small.out" 2>"$RUN_DIR/logs/small.err" || rc=$?
     printf 'small\t%s\t%s\n' "$rc" "$(rel_job_id "$SECURENETS_HOME" small.npy "$RUN_DIR/logs/small.err")" >"$RUN_DIR/baseline.tsv"
 }

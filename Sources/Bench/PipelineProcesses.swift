@@ -87,7 +87,7 @@ final class BenchCluster {
         let result = try Spawn.run(binaries.appendingPathComponent("securenets"),
                                    ["submit", "--model", model.path, "--input", input.path, "--output", output.path,
                                     "--batch-size", String(batch), "--max-message-mb", String(maxMessageMb),
-                                    "--precision", "exact", "--timeout", String(Int(timeout))],
+                                    "--precision", "exact", "--privacy", "blinded", "--timeout", String(Int(timeout))],
                                    environment: environment, timeout: timeout + 30)
         guard result.status == 0,
               let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else {

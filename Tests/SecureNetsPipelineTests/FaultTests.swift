@@ -135,7 +135,8 @@ struct FaultTests {
         let producer = try ChildProcess(
             name: "producer", executable: RepositoryPaths.binary("securenets"),
             arguments: ["submit", "--model", RepositoryPaths.sampleModel.path, "--input", long.inputURL.path,
-                        "--output", outputs.path, "--labels", labels.path, "--batch-size", String(long.batchSize)],
+                        "--output", outputs.path, "--labels", labels.path, "--batch-size", String(long.batchSize),
+                        "--privacy", "blinded"],
             environment: cluster.environment, logDirectory: cluster.logs)
         var jobID = ""
         try cluster.waitUntil("the producer to get some batches verified") {

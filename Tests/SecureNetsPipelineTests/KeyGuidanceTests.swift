@@ -11,7 +11,7 @@ struct KeyGuidanceTests {
         let run = try cluster.securenets(["submit", "--model", RepositoryPaths.sampleModel.path,
                                           "--input", RepositoryPaths.sampleInputs.path,
                                           "--output", cluster.home.appendingPathComponent("out-\(UUID().uuidString.prefix(6)).npy").path,
-                                          "--timeout", "60"] + extra, timeout: 120)
+                                          "--timeout", "60", "--privacy", "blinded"] + extra, timeout: 120)
         let line = run.stderr.split(separator: "\n").first { $0.hasPrefix("job ") } ?? ""
         return (run.status, run.stderr, String(line.dropFirst(4).prefix(while: { $0 != ":" })))
     }

@@ -43,7 +43,7 @@ class PrivacyMode:
 
 
 MODES = {
-    "blinded": PrivacyMode((), "securenets-worker", "blinded_attacks", "blinded"),
+    "blinded": PrivacyMode(("--privacy", "blinded"), "securenets-worker", "blinded_attacks", "blinded"),
     # When masked mode lands: ("--privacy", "masked"), the data-pool worker user, "masked_attacks",
     # "identity" — the same table, the same scoring.
 }

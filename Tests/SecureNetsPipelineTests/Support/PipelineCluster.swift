@@ -81,6 +81,20 @@ final class PipelineCluster: @unchecked Sendable {
         return worker
     }
 
+    /// Starts one masked-mode worker per pool (`--pool data`, `--pool mask`), each as its pool's broker user.
+    @discardableResult
+    func startPools(suffix: String = "") throws -> [ChildProcess] {
+        try ["data", "mask"].map { pool in
+            var environment = environment
+            environment["SECURENETS_WORKER_\(pool.uppercased())_AMQP_URL"] = url(user: "securenets-worker-\(pool)")
+            let worker = try ChildProcess(name: "\(pool)\(suffix)", executable: RepositoryPaths.binary("securenets-worker"),
+                                          arguments: ["--pool", pool, "--id", "\(name)-\(pool)\(suffix)", "--threads", "1"],
+                                          environment: environment, logDirectory: logs)
+            workers.append(worker)
+            return worker
+        }
+    }
+
     /// Starts `securenets-hostile-worker --mode MODE` as the worker role.
     @discardableResult
     func startHostileWorker(mode: String, arguments: [String] = []) throws -> ChildProcess {
@@ -102,13 +116,16 @@ final class PipelineCluster: @unchecked Sendable {
     }
 
     /// Submits the bundled sample (or `model` and `input`) and returns the job id and output paths.
+    /// Runs `securenets submit` on the sample (or `model`, `input`) in `privacy` mode: blinded by default,
+    /// since the cluster's plain workers serve blinded-mode jobs (`startPools` for masked mode).
     func submit(model: URL = RepositoryPaths.sampleModel, input: URL = RepositoryPaths.sampleInputs, batchSize: Int,
-                extra: [String] = [], timeout: TimeInterval = 240) throws -> SubmittedJob {
+                privacy: String = "blinded", extra: [String] = [], timeout: TimeInterval = 240) throws -> SubmittedJob {
         let outputs = home.appendingPathComponent("outputs-\(UUID().uuidString.prefix(6)).npy")
         let labels = home.appendingPathComponent("labels-\(UUID().uuidString.prefix(6)).npy")
         let result = try securenets(["submit", "--model", model.path, "--input", input.path,
                                      "--output", outputs.path, "--labels", labels.path,
-                                     "--batch-size", String(batchSize), "--timeout", "120"] + extra, timeout: timeout)
+                                     "--batch-size", String(batchSize), "--timeout", "120", "--privacy", privacy] + extra,
+                                    timeout: timeout)
         guard let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else {
             throw HarnessError("submit printed no summary (status \(result.status)): \(result.stderr)\n\(diagnostics())")
         }

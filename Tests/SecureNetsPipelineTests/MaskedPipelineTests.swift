@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import SecureNets
+import SecureNetsAudit
+import SecureNetsMessaging
+import Testing
+
+/// Masked mode end to end: a verifier, one worker per pool (each as its own broker user), the real
+/// producer; and the broker permissions that keep the pools apart.
+@Suite("Masked mode through the broker", .serialized)
+struct MaskedPipelineTests {
+    static let batchSize = 100
+
+    @Test func theJobEqualsInProcessMaskedInferenceBitForBit() throws {
+        let cluster = try PipelineCluster(name: "masked", workers: 0)
+        defer { cluster.shutdown() }
+        try cluster.waitForTopology()
+        let pools = try cluster.startPools()
+        try cluster.waitUntil("both pools to be ready") { pools.allSatisfy { $0.log.contains("worker ready") } }
+
+        let job = try cluster.submit(batchSize: Self.batchSize, privacy: "masked")
+        #expect(job.status == 0, "submit failed: \(job.stderr)\n\(cluster.diagnostics())")
+        #expect(job.stderr.contains("masked mode"))
+
+        // Z is exact mod p and R cancels, so the distributed run computes exactly what one process does
+        // with the same batches: the same quantization, the same float operations after unmasking.
+        let network = try Reference.network
+        let inputs = try Reference.inputs
+        let reference = try InProcessMaskedInference(batchSize: Self.batchSize).run(network: network, input: inputs).output
+        let outputs = try DataFile.readMatrix(at: job.outputs)
+        #expect(outputs == reference, "max difference \(Reference.maxDifference(outputs, reference))")
+        let plaintext = try Reference.plaintext()
+        let labels = try DataFile.readLabels(at: job.labels)
+        let agreement = Double(zip(labels, plaintext.rowArgmax()).filter { $0 == $1 }.count) / Double(labels.count)
+        #expect(agreement >= 0.995, "label agreement with float plaintext: \(agreement)")
+        #expect(Reference.maxDifference(outputs, plaintext) <= 0.01, "masked vs float plaintext probabilities")
+
+        // One passed row per batch, layer and pool, each saying masked mode and its pool.
+        let batches = (inputs.rows + Self.batchSize - 1) / Self.batchSize
+        let rows = try cluster.auditRows(job: job.id)
+        let passed = rows.filter { $0.verdict == .passed }
+        #expect(passed.count == batches * network.layers.count * 2, "\(rows.map { "\($0.batch ?? -1)/\($0.segment ?? -1)/\($0.pool ?? "-") \($0.verdict)" })")
+        #expect(passed.allSatisfy { $0.privacyMode == "masked" && $0.precisionMode == .exact })
+        let keys = Set(passed.map { "\($0.batch ?? -1) \($0.segment ?? -1) \($0.pool ?? "")" })
+        #expect(keys.count == passed.count, "no (batch, layer, pool) passed twice")
+        #expect(Set(passed.compactMap(\.pool)) == ["data", "mask"])
+        // The audit never holds a mask seed: mask-pool rows name no input digest.
+        #expect(passed.filter { $0.pool == "mask" }.allSatisfy { $0.inputDigest == nil })
+        #expect(cluster.verifier?.isRunning == true)
+    }
+
+    @Test func aVerifierForOnePoolNeverTakesTheOtherPoolsResults() throws {
+        let cluster = try PipelineCluster(name: "masked-split", workers: 0, verifierArguments: ["--pool", "data"])
+        defer { cluster.shutdown() }
+        try cluster.waitForTopology()
+        #expect(cluster.verifier?.log.contains("securenets.results.data") == true)
+        #expect(cluster.verifier?.log.contains("securenets.results.mask") == false)
+        let admin = try AMQPConnection(url: cluster.amqpURL, connectionName: "admin", logger: Logger(label: "test"))
+        defer { admin.close() }
+        try cluster.waitUntil("the verifier to consume the data pool's results") {
+            try admin.declareQueuePassive(SecureNetsTopology.resultsQueue(pool: "data")).consumerCount == 1
+        }
+        #expect(try admin.declareQueuePassive(SecureNetsTopology.resultsQueue(pool: "mask")).consumerCount == 0)
+    }
+
+    @Test func eachPoolsBrokerUserIsRefusedTheOtherPoolsQueues() throws {
+        let cluster = try PipelineCluster(name: "masked-perms", workers: 0)
+        defer { cluster.shutdown() }
+        try cluster.waitForTopology()
+        let logger = Logger(label: "test")
+        func refused(_ role: String, _ queue: String) throws -> Bool {
+            let connection = try AMQPConnection(url: cluster.url(role: role), connectionName: "\(role) reading \(queue)", logger: logger)
+            defer { connection.close() }
+            do {
+                _ = try connection.consume(queue: queue)
+                return false
+            } catch {
+                return "\(error)".contains("403") || "\(error)".contains("ACCESS_REFUSED")
+            }
+        }
+        let jobs = { SecureNetsTopology.jobsQueue(pool: $0) }
+        let results = { SecureNetsTopology.resultsQueue(pool: $0) }
+        // The data pool sees one-time-padded inputs: with the mask pool's seeds it could unmask them.
+        #expect(try refused("worker-data", jobs("mask")))
+        #expect(try refused("worker-data", results("mask")))
+        #expect(try refused("worker-data", jobs(nil)))
+        #expect(try refused("worker-mask", jobs("data")))
+        #expect(try refused("worker-mask", results("data")))
+        #expect(try refused("worker", jobs("data")))
+        #expect(try refused("worker", jobs("mask")))
+        // Positive controls: each pool reads its own queue.
+        #expect(try !refused("worker-data", jobs("data")))
+        #expect(try !refused("worker-mask", jobs("mask")))
+    }
+}

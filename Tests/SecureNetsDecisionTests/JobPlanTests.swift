@@ -47,3 +47,55 @@ import Testing
         #expect(reason.contains("undecodable job"))
     }
 }
+
+/// A masked-mode worker's decision: it computes only its own pool's jobs, against a masked model.
+@Suite struct MaskedJobPlanTests {
+    @Test(arguments: MaskedPool.allCases)
+    func aPoolWorkerComputesItsOwnPoolsJob(_ pool: MaskedPool) throws {
+        let tiny = try TinyMaskedJob(layer: 1)
+        let plan = try JobPlan.plan(body: tiny.job(pool).encode(), maxMessageBytes: 1 << 24,
+                                    models: FixedModels(published: [tiny.modelDigest: tiny.published]), pool: pool)
+        #expect(plan == .computeMasked(tiny.job(pool), weights: tiny.model.quantized.layers[1].weights))
+    }
+
+    @Test(arguments: MaskedPool.allCases)
+    func theOtherPoolsJobIsDeadLetteredNotComputed(_ pool: MaskedPool) throws {
+        let tiny = try TinyMaskedJob()
+        let other: MaskedPool = pool == .data ? .mask : .data
+        let plan = try JobPlan.plan(body: tiny.job(other).encode(), maxMessageBytes: 1 << 24,
+                                    models: FixedModels(published: [tiny.modelDigest: tiny.published]), pool: pool)
+        guard case .deadLetter(let reason) = plan else { Issue.record("\(plan)"); return }
+        #expect(reason.contains("\(other)-pool job reached a \(pool)-pool worker"))
+    }
+
+    @Test func modesDoNotMix() throws {
+        let masked = try TinyMaskedJob(), blinded = try TinyJob()
+        let models = FixedModels(published: [masked.modelDigest: .blinded(blinded.session.blindedModel),
+                                             blinded.modelDigest: masked.published])
+        // A blinded-mode worker cannot decode a masked job; a pool worker cannot decode a blinded one.
+        guard case .deadLetter = try JobPlan.plan(body: masked.dataJob.encode(), maxMessageBytes: 1 << 24, models: models),
+              case .deadLetter = try JobPlan.plan(body: blinded.job.encode(), maxMessageBytes: 1 << 24, models: models, pool: .data) else {
+            Issue.record("a job of the other mode was not dead-lettered")
+            return
+        }
+        // A masked job naming a blinded model (or the reverse) is refused.
+        guard case .deadLetter(let reason) = try JobPlan.plan(body: masked.dataJob.encode(), maxMessageBytes: 1 << 24, models: models,
+                                                              pool: .data) else {
+            Issue.record("a masked job with a blinded model was computed")
+            return
+        }
+        #expect(reason.contains("blinded model"))
+    }
+
+    @Test func aMaskJobWhoseResultCannotFitIsDeadLettered() throws {
+        let tiny = try TinyMaskedJob()
+        // A small job (a seed) that asks for a large product: 1000 × 6 residues, 24 kB, over a 10 kB limit.
+        var manifest = tiny.maskJob.manifest
+        manifest.rows = 1000
+        let job = try MaskedJobMessage(manifest: manifest, maskedInput: nil, signedBy: TinyJob.producer)
+        let plan = try JobPlan.plan(body: job.encode(), maxMessageBytes: 10_000,
+                                    models: FixedModels(published: [tiny.modelDigest: tiny.published]), pool: .mask)
+        guard case .deadLetter(let reason) = plan else { Issue.record("\(plan)"); return }
+        #expect(reason.contains("message limit"))
+    }
+}

@@ -145,3 +145,62 @@ import Testing
         #expect(try h.handler.handle(body: h.tiny.result.encode(), redelivered: false) == .answered(verdict: .passed, rowID: 1, cause: nil))
     }
 }
+
+/// Masked-mode results through the same handler: rows record the mode and the pool, attempts are per
+/// pool, and a verifier serving one pool never checks the other's.
+@Suite struct MaskedResultHandlerTests {
+    func handler(_ tiny: TinyMaskedJob, ledger: InMemoryLedger, outbox: RecordingOutbox,
+                 pools: Set<MaskedPool> = Set(MaskedPool.allCases)) -> ResultHandler {
+        ResultHandler(verifierID: "v1", rounds: 2, maxMessageBytes: 1 << 24, identity: TinyJob.verifier,
+                      producers: { [TinyJob.producer.publicKey] }, ledger: ledger,
+                      models: FixedModels(published: [tiny.modelDigest: tiny.published]), outbox: outbox,
+                      logger: Logger(label: "test"), servedPools: pools)
+    }
+
+    @Test func bothPoolsPassAsSeparateAttemptsAndTheReplyCarriesTheProduct() throws {
+        let tiny = try TinyMaskedJob()
+        let ledger = InMemoryLedger(), outbox = RecordingOutbox()
+        let handler = handler(tiny, ledger: ledger, outbox: outbox)
+        for pool in MaskedPool.allCases {
+            #expect(try handler.handle(body: try tiny.result(pool).encode(), redelivered: false)
+                    == .answered(verdict: .passed, rowID: pool == .data ? 1 : 2, cause: nil))
+        }
+        #expect(ledger.rows.map(\.entry.pool) == [.data, .mask])
+        #expect(ledger.rows.allSatisfy { $0.entry.privacyMode == .masked && $0.entry.attempt == 1 })
+        #expect(ledger.rows[1].entry.inputDigest == "", "no input digest, let alone a seed, for the mask pool")
+        for (index, pool) in MaskedPool.allCases.enumerated() {
+            let reply = try ReplyMessage.decode(outbox.replies[index].body, trusting: [TinyJob.verifier.publicKey])
+            #expect(reply.manifest.pool == pool && reply.manifest.verdict == .passed)
+            #expect(reply.product == (try tiny.product(pool)) && reply.output == nil)
+        }
+        // A second data-pool result for the layer is a replay; the mask pool's pass does not make it one.
+        let replayed = try handler.handle(body: try tiny.result(.data).encode(), redelivered: false)
+        #expect(replayed == .answered(verdict: .rejected, rowID: 3, cause: ReplyManifest.Cause.replay))
+    }
+
+    @Test func aVerifierServingOnePoolDeadLettersTheOtherPoolsResult() throws {
+        let tiny = try TinyMaskedJob()
+        let ledger = InMemoryLedger(), outbox = RecordingOutbox()
+        let handler = handler(tiny, ledger: ledger, outbox: outbox, pools: [.mask])
+        guard case .deadLettered(let reason) = try handler.handle(body: try tiny.result(.data).encode(), redelivered: false) else {
+            Issue.record("a data-pool result was handled by a mask-only verifier")
+            return
+        }
+        #expect(reason.contains("data-pool result"))
+        #expect(ledger.rows.isEmpty && outbox.replies.isEmpty)
+        #expect(try handler.handle(body: try tiny.result(.mask).encode(), redelivered: false)
+                == .answered(verdict: .passed, rowID: 1, cause: nil))
+    }
+
+    @Test func aTamperedProductIsAnsweredFailed() throws {
+        let tiny = try TinyMaskedJob()
+        let ledger = InMemoryLedger(), outbox = RecordingOutbox()
+        var elements = try tiny.product(.mask).elements
+        elements[0] = (elements[0] + 1) % PrimeField.modulus
+        let tampered = try tiny.result(.mask, product: try ResidueMatrix(rows: 4, columns: 6, elements: elements))
+        #expect(try handler(tiny, ledger: ledger, outbox: outbox).handle(body: tampered.encode(), redelivered: false)
+                == .answered(verdict: .failed, rowID: 1, cause: ReplyManifest.Cause.checkFailed))
+        let reply = try ReplyMessage.decode(outbox.replies[0].body, trusting: [TinyJob.verifier.publicKey])
+        #expect(reply.manifest.verdict == .failed && reply.product == nil)
+    }
+}

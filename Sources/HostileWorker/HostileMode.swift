@@ -22,6 +22,13 @@ enum HostileMode: String, CaseIterable, ExpressibleByArgument {
     case replay
     /// Answers every job with a result for a job it signed itself under the same job id and reply queue.
     case anotherJob = "another-job"
+    /// Masked mode: returns its pool's product with one entry changed by one (mod p).
+    case alteredProduct = "altered-product"
+    /// Masked mode: returns the product of another layer's weights (a skipped layer), zero-padded.
+    case wrongLayer = "wrong-layer"
     /// Behaves (for comparison runs).
     case honest
+
+    /// The modes a masked-mode pool worker (`--pool`) can play.
+    static let maskedModes: [HostileMode] = [.drop, .straggle, .alteredProduct, .wrongLayer, .replay, .honest]
 }

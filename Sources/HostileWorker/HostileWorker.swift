@@ -82,7 +82,8 @@ final class HostileWorker {
             FrameCodec.encode(Frame(kind: .result, manifest: manifest, signature: signature, metadata: Array(metadata.utf8), tensors: tensors))
         }
         switch mode {
-        case .drop, .deadLetter, .hold:
+        case .drop, .deadLetter, .hold, .alteredProduct, .wrongLayer:
+            // The masked-only modes are refused without --pool (`HostileWorkerCommand.validate`).
             return nil
         case .honest:
             return ResultMessage(job: job, outputs: try honest(), workerID: id, computeMs: 1).encode()

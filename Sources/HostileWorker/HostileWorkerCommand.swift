@@ -19,6 +19,9 @@ struct HostileWorkerCommand: ParsableCommand {
     @Option(help: "How to misbehave.")
     var mode: HostileMode
 
+    @Option(help: "Masked-mode pool to play in (data or mask); its modes: \(HostileMode.maskedModes.map(\.rawValue).joined(separator: ", ")).")
+    var pool: MaskedPool?
+
     @Option(help: "Worker id it reports.")
     var id = "hostile"
 
@@ -34,16 +37,31 @@ struct HostileWorkerCommand: ParsableCommand {
     @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker).")
     var amqpURL: String?
 
+    func validate() throws {
+        if pool == nil, [.alteredProduct, .wrongLayer].contains(mode) {
+            throw ValidationError("--mode \(mode.rawValue) is a masked-mode attack: give --pool data or --pool mask")
+        }
+        if pool != nil, !HostileMode.maskedModes.contains(mode) {
+            throw ValidationError("--mode \(mode.rawValue) has no masked-mode form; with --pool use one of \(HostileMode.maskedModes.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         ServiceEnvironment.bootstrapLogging(level: "info")
         let logger = Logger(label: "securenets.hostile")
-        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .worker))
-        let worker = HostileWorker(mode: mode, id: id, delay: delay, url: url, logger: logger)
+        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: pool.map(ServiceEnvironment.Role.init(workerPool:)) ?? .worker))
         let stop = StopSignal()
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM)
         source.setEventHandler { stop.raise() }
         source.resume()
-        try worker.run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
+        if let pool {
+            try MaskedHostileWorker(mode: mode, pool: pool, id: id, delay: delay, url: url, logger: logger)
+                .run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
+        } else {
+            try HostileWorker(mode: mode, id: id, delay: delay, url: url, logger: logger).run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
+        }
     }
 }
+
+extension MaskedPool: ExpressibleByArgument {}

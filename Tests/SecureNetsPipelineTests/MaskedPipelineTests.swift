@@ -93,3 +93,58 @@ struct MaskedPipelineTests {
         #expect(try !refused("worker-mask", jobs("mask")))
     }
 }
+
+/// A hostile worker in one masked-mode pool beside an honest worker of each pool: the job still
+/// completes with the fault-free outputs, every wrong product is a failed row, and each batch layer
+/// passes once per pool.
+@Suite("Hostile masked-mode workers", .serialized)
+struct MaskedHostileWorkerTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let mode: String
+        let pool: String
+        /// Its results must leave a failed row.
+        var caught = true
+        var testDescription: String { "\(mode) in the \(pool) pool" }
+    }
+
+    static let cases = [
+        Case(mode: "altered-product", pool: "data"),
+        Case(mode: "wrong-layer", pool: "mask"),
+        Case(mode: "drop", pool: "mask", caught: false),
+        Case(mode: "replay", pool: "data"),
+    ]
+
+    @Test(arguments: cases)
+    func theJobCompletesWithTheFaultFreeOutputs(_ hostileCase: Case) throws {
+        let cluster = try PipelineCluster(name: "masked-\(hostileCase.mode)", workers: 0)
+        defer { cluster.shutdown() }
+        try cluster.waitForTopology()
+        let hostile = try cluster.startHostileWorker(mode: hostileCase.mode, pool: hostileCase.pool, arguments: ["--max-jobs", "3"])
+        try cluster.waitUntil("the hostile worker to be ready") { hostile.log.contains("ready") }
+        let otherPool = hostileCase.pool == "data" ? "mask" : "data"
+        try cluster.startPools([otherPool])
+
+        let submission = Thread.detachNewThreadWithResult {
+            try cluster.submit(batchSize: MaskedPipelineTests.batchSize, privacy: "masked", extra: ["--dispatch-timeout", "3"])
+        }
+        try cluster.waitUntil("the hostile worker to take a job") { hostile.log.contains(" job ") }
+        try cluster.startPools([hostileCase.pool], suffix: "-honest")
+        let job = try submission.value(timeout: 240)
+        #expect(job.status == 0, "submit failed: \(job.stderr)\n\(cluster.diagnostics())\n--- hostile\n\(hostile.log.suffix(2000))")
+
+        let reference = try InProcessMaskedInference(batchSize: MaskedPipelineTests.batchSize)
+            .run(network: try Reference.network, input: try Reference.inputs).output
+        #expect(try DataFile.readMatrix(at: job.outputs) == reference)
+        let rows = try cluster.auditRows(job: job.id)
+        let passed = rows.filter { $0.verdict == .passed }
+        let keys = Set(passed.map { "\($0.batch ?? -1) \($0.segment ?? -1) \($0.pool ?? "")" })
+        #expect(keys.count == passed.count && passed.count == 4 * 3 * 2,
+                "one pass per batch, layer and pool: \(rows.map { "\($0.batch ?? -1)/\($0.segment ?? -1)/\($0.pool ?? "-") \($0.verdict) \($0.workerID ?? "")" })")
+        let hostileRows = rows.filter { $0.workerID == "hostile" }
+        if hostileCase.caught {
+            #expect(hostileRows.contains { $0.verdict != .passed && $0.pool == hostileCase.pool },
+                    "audit: \(hostileRows.map { "\($0.verdict) \($0.reason ?? "")" })")
+        }
+        #expect(cluster.verifier?.isRunning == true, "the verifier kept serving")
+    }
+}

@@ -83,24 +83,30 @@ final class PipelineCluster: @unchecked Sendable {
 
     /// Starts one masked-mode worker per pool (`--pool data`, `--pool mask`), each as its pool's broker user.
     @discardableResult
-    func startPools(suffix: String = "") throws -> [ChildProcess] {
-        try ["data", "mask"].map { pool in
-            var environment = environment
-            environment["SECURENETS_WORKER_\(pool.uppercased())_AMQP_URL"] = url(user: "securenets-worker-\(pool)")
+    func startPools(_ pools: [String] = ["data", "mask"], suffix: String = "") throws -> [ChildProcess] {
+        try pools.map { pool in
             let worker = try ChildProcess(name: "\(pool)\(suffix)", executable: RepositoryPaths.binary("securenets-worker"),
                                           arguments: ["--pool", pool, "--id", "\(name)-\(pool)\(suffix)", "--threads", "1"],
-                                          environment: environment, logDirectory: logs)
+                                          environment: environment(pool: pool), logDirectory: logs)
             workers.append(worker)
             return worker
         }
     }
 
-    /// Starts `securenets-hostile-worker --mode MODE` as the worker role.
+    /// The environment of a worker of masked-mode pool `pool`: its own broker user.
+    func environment(pool: String) -> [String: String] {
+        var environment = environment
+        environment["SECURENETS_WORKER_\(pool.uppercased())_AMQP_URL"] = url(user: "securenets-worker-\(pool)")
+        return environment
+    }
+
+    /// Starts `securenets-hostile-worker --mode MODE` as the worker role, or with `pool` as that pool's
+    /// worker (`--pool`, its broker user).
     @discardableResult
-    func startHostileWorker(mode: String, arguments: [String] = []) throws -> ChildProcess {
+    func startHostileWorker(mode: String, pool: String? = nil, arguments: [String] = []) throws -> ChildProcess {
         let worker = try ChildProcess(name: "hostile-\(mode)", executable: RepositoryPaths.binary("securenets-hostile-worker"),
-                                      arguments: ["--mode", mode, "--id", "hostile"] + arguments,
-                                      environment: environment, logDirectory: logs)
+                                      arguments: ["--mode", mode, "--id", "hostile"] + (pool.map { ["--pool", $0] } ?? []) + arguments,
+                                      environment: pool.map(environment(pool:)) ?? environment, logDirectory: logs)
         workers.append(worker)
         return worker
     }

@@ -148,3 +148,61 @@ struct MaskedHostileWorkerTests {
         #expect(cluster.verifier?.isRunning == true, "the verifier kept serving")
     }
 }
+
+/// The producer killed mid-job in masked mode, twice (once in `submit`, once in `collect`): the
+/// journal's lanes, stored products and derived seeds let `collect` finish the job with the outputs of
+/// an uninterrupted run and one passed row per batch, layer and pool.
+@Suite("Masked mode: producer killed, then collected", .serialized)
+struct MaskedCollectTests {
+    @Test func theCollectedJobEqualsAnUninterruptedOne() throws {
+        let cluster = try PipelineCluster(name: "masked-collect", workers: 0)
+        defer { cluster.shutdown() }
+        try cluster.waitForTopology()
+        try cluster.startPools()
+        let sample = try Reference.inputs
+        let input = Matrix.stacking(Array(repeating: sample, count: 4), columns: sample.columns)
+        let inputURL = cluster.home.appendingPathComponent("inputs-x4.npy")
+        try DataFile.write(input, to: inputURL)
+        let batchSize = 24
+        let batches = (input.rows + batchSize - 1) / batchSize
+        let outputs = cluster.home.appendingPathComponent("collected.npy")
+        let labels = cluster.home.appendingPathComponent("collected-labels.npy")
+
+        func killWhen(_ process: ChildProcess, rows: Int, job: () -> String) throws {
+            try cluster.waitUntil("\(rows) audit rows") { try cluster.auditRows(job: job()).count >= rows }
+            process.signal(SIGKILL)
+            #expect(process.wait(timeout: 10) != nil)
+        }
+        var jobID = ""
+        let producer = try ChildProcess(
+            name: "producer", executable: RepositoryPaths.binary("securenets"),
+            arguments: ["submit", "--model", RepositoryPaths.sampleModel.path, "--input", inputURL.path, "--output", outputs.path,
+                        "--labels", labels.path, "--batch-size", String(batchSize), "--privacy", "masked"],
+            environment: cluster.environment, logDirectory: cluster.logs)
+        try cluster.waitUntil("the job's journal") {
+            jobID = (try? FileManager.default.contentsOfDirectory(atPath: cluster.home.appendingPathComponent("jobs").path))?.first ?? ""
+            return !jobID.isEmpty
+        }
+        try killWhen(producer, rows: 15) { jobID }
+        let collector = try ChildProcess(name: "collect-1", executable: RepositoryPaths.binary("securenets"),
+                                         arguments: ["collect", jobID, "--timeout", "120"],
+                                         environment: cluster.environment, logDirectory: cluster.logs)
+        try killWhen(collector, rows: 60) { jobID }
+        let collected = try cluster.securenets(["collect", jobID, "--timeout", "120"], timeout: 300)
+        #expect(collected.status == 0, "collect failed: \(collected.stderr)\n\(cluster.diagnostics())")
+
+        let reference = try InProcessMaskedInference(batchSize: batchSize).run(network: try Reference.network, input: input).output
+        #expect(try DataFile.readMatrix(at: outputs) == reference)
+        let rows = try cluster.auditRows(job: jobID)
+        let passed = rows.filter { $0.verdict == .passed }
+        let keys = Set(passed.map { "\($0.batch ?? -1) \($0.segment ?? -1) \($0.pool ?? "")" })
+        #expect(keys.count == passed.count && passed.count == batches * 3 * 2,
+                "\(passed.count) passed rows, \(keys.count) distinct, for \(batches) batches × 3 layers × 2 pools")
+        let events = try String(contentsOf: cluster.home.appendingPathComponent("jobs/\(jobID)/events.log"), encoding: .utf8)
+        let done = events.split(separator: "\n").filter { $0.hasPrefix("done ") }
+        #expect(done.count == batches && Set(done).count == batches)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cluster.home.appendingPathComponent("jobs/\(jobID)").path)
+            .filter { $0.hasPrefix("product-") }
+        #expect(leftovers.isEmpty, "stored products of finished batches are removed: \(leftovers)")
+    }
+}

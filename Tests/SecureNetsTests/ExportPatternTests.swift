@@ -97,17 +97,29 @@ import Testing
     }
 
     /// Producer-side activations end segments and never reach workers: the blinded model carries
-    /// identity in their place, so PRelu's slopes stay with the producer.
-    @Test func producerSideActivationsEndSegmentsAndStayHidden() throws {
+    /// identity in their place. PRelu per unit chains like LeakyRelu: the blinded model carries its
+    /// slopes permuted with the layer's output key, and 1 for the homogeneous column.
+    @Test func producerSideActivationsEndSegmentsAndPReluRunsOnWorkers() throws {
         let network = try Self.load("export-torch-activations")
         let session = BlindingSession(network: network, mode: .chained)
-        #expect(session.plan.segments.count == 8)  // the LeakyRelu layer chains into the next one
-        for (layer, blinded) in zip(network.layers, session.blindedModel.layers) {
+        // Elu, Selu, Softplus, HardSigmoid each end one; PRelu and LeakyRelu chain into the Clip layer.
+        #expect(session.plan.segments == [0..<1, 1..<2, 2..<3, 3..<4, 4..<7, 7..<8, 8..<9])
+        for (index, (layer, blinded)) in zip(network.layers, session.blindedModel.layers).enumerated() {
             let sent = blinded.activation
-            #expect(sent == (layer.activation.isFusedOnWorkers ? layer.activation : .identity), "\(layer.name)")
+            if case .prelu(let slopes) = layer.activation {
+                let key = session.keys.boundaries[index + 1]
+                var expected = [Float](repeating: 1, count: slopes.count + 1)
+                for (unit, slope) in slopes.enumerated() { expected[key.permutation[unit]] = slope }
+                #expect(sent == .prelu(slopes: expected), "\(layer.name)")
+            } else {
+                #expect(sent == (layer.activation.isFusedOnWorkers ? layer.activation : .identity), "\(layer.name)")
+            }
         }
         let decoded = try ModelCodec.decode(ModelCodec.encode(session.blindedModel))
         #expect(decoded == session.blindedModel)
+        // Per layer, the producer applies every activation: PRelu's slopes stay with it.
+        let perLayer = BlindingSession(network: network, mode: .perLayer)
+        #expect(perLayer.blindedModel.layers[4].activation == .identity)
     }
 
     /// Folding is exact up to float32 rounding: the folded first layer of the standardized model

@@ -1,5 +1,6 @@
 import Foundation
 import SecureNets
+import SecureNetsAudit
 import Testing
 
 /// Issue 10 through the broker: a folded skl2onnx pipeline (Scaler folded into the first layer),
@@ -25,12 +26,15 @@ struct ExportPipelineTests {
     @Test func preluOnWorkersMatchesOnnxruntime() throws {
         let cluster = try PipelineCluster(name: "exports-prelu", workers: 2)
         defer { cluster.shutdown() }
-        try Self.expectMatchesOnnxruntime("export-opset20", through: cluster)
+        let rows = try Self.expectMatchesOnnxruntime("export-opset20", through: cluster)
+        // Four layers in three segments: the PRelu layer chains into the next on the workers.
+        #expect(Set(rows.compactMap(\.segment)) == [0, 1, 2], "\(rows.compactMap(\.segment))")
     }
 
     /// Submits fixture `model` on the digits inputs in batches of 40 and compares the outputs and
-    /// labels with onnxruntime's, and the audit rows with a passed job.
-    static func expectMatchesOnnxruntime(_ model: String, through cluster: PipelineCluster) throws {
+    /// labels with onnxruntime's, and the audit rows with a passed job; returns the job's audit rows.
+    @discardableResult
+    static func expectMatchesOnnxruntime(_ model: String, through cluster: PipelineCluster) throws -> [AuditRecord] {
         let inputs = RepositoryPaths.fixture("digits-inputs.npy")
         let job = try cluster.submit(model: RepositoryPaths.fixture("\(model).onnx"), input: inputs, batchSize: 40)
         #expect(job.status == 0, "\(model): submit failed: \(job.stderr)\n\(cluster.diagnostics())")
@@ -42,5 +46,6 @@ struct ExportPipelineTests {
         #expect(try DataFile.readLabels(at: job.labels) == reference.rowArgmax(), "\(model)")
         let rows = try cluster.auditRows(job: job.id)
         #expect(rows.count >= 3 && rows.allSatisfy { $0.verdict == .passed }, "\(model): \(rows.map(\.verdict))")
+        return rows
     }
 }

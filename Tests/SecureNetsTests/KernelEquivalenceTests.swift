@@ -121,10 +121,10 @@ import Testing
     }
 
     /// Each kernel version this CPU runs (baseline C, AVX2 + FMA and AVX-512 where present), with the
-    /// next layer's activation applied by the kernels (ReLU) and rebuilt in scratch rows (others,
-    /// PRelu with one slope per column; `.prelu(slopes: [])` stands for `slopes(1030)`, which would
-    /// spell out 1,030 numbers in the test's name).
-    @Test(arguments: SketchKernels.available, [Activation.relu, .leakyRelu(alpha: 0.1), .prelu(slopes: [])])
+    /// next layer's activation applied by the kernels (ReLU; LeakyReLU and PRelu with one slope per
+    /// column, `.prelu(slopes: [])` standing for `slopes(1030)`, which would spell out 1,030 numbers in
+    /// the test's name), not applied (identity) and rebuilt in scratch rows (tanh).
+    @Test(arguments: SketchKernels.available, [Activation.relu, .leakyRelu(alpha: 0.1), .prelu(slopes: []), .identity, .tanh])
     func sketchPassesMatchAFloat64Reference(kernels: SketchKernels, activation: Activation) {
         // 1,030 columns: eight-lane blocks plus a tail; enough rows to take the parallel path; an odd
         // number of rounds, so the last one is paired with itself.

@@ -82,13 +82,13 @@ import Testing
     }
 
     /// Boundary b lies between layer b-1 and layer b. A worker applies layer b-1's activation to values blinded
-    /// with M_b exactly when the mode chains and that activation is ReLU, LeakyReLU or identity and b is not
+    /// with M_b exactly when the mode chains and that activation is ReLU, LeakyReLU, PRelu or identity and b is not
     /// the output: only there must the key be positive.
     private static func workerActivates(at boundary: Int, activations: [Activation], mode: ChainingMode) -> Bool {
         guard mode == .chained, boundary > 0, boundary < activations.count else { return false }
         switch activations[boundary - 1] {
-        case .relu, .leakyRelu, .identity: return true
-        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: return false
+        case .relu, .leakyRelu, .prelu, .identity: return true
+        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu: return false
         }
     }
 

@@ -5,7 +5,7 @@ import Testing
 /// What the importer still refuses after issue 10's folding, naming the op and node; and tensors
 /// stored as external data, which are read only from inside the model's folder.
 @Suite struct ExportRefusalTests {
-    @Test(arguments: RefusedExport.all + ExportBinaryClassifierTests.refusals)
+    @Test(arguments: RefusedExport.all + ExportBinaryClassifierTests.refusals + ExportGeluTanhTests.refusals)
     func refusalNamesOpAndNode(_ refused: RefusedExport) throws {
         var model = ONNXTestModel.standard
         refused.change(&model)

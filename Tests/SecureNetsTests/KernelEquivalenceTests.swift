@@ -59,8 +59,9 @@ import Testing
     func fusedExactForwardEqualsTheComposedLayers(rows: Int) throws {
         let layers = [BlindedLayer(weights: Self.matrix(29, 40, seed: 20), activation: .relu),
                       BlindedLayer(weights: Self.matrix(40, 33, seed: 21), activation: .leakyRelu(alpha: 0.01)),
-                      BlindedLayer(weights: Self.matrix(33, 17, seed: 22), activation: .identity),
-                      BlindedLayer(weights: Self.matrix(17, 5, seed: 23), activation: .sigmoid)]
+                      BlindedLayer(weights: Self.matrix(33, 17, seed: 22), activation: .prelu(slopes: Self.slopes(17))),
+                      BlindedLayer(weights: Self.matrix(17, 12, seed: 25), activation: .identity),
+                      BlindedLayer(weights: Self.matrix(12, 5, seed: 23), activation: .sigmoid)]
         var input = Self.matrix(rows, 29, seed: 24)
         if rows > 0 { input[0, 0] = -0.0 }
         var activations = input
@@ -74,7 +75,7 @@ import Testing
         #expect(fused.map { $0.elements.map(\.bitPattern) } == composed.map { $0.elements.map(\.bitPattern) })
         // A segment whose shapes do not chain is refused, naming the layer, before any product.
         #expect(throws: BlindingError.self) {
-            try BlindedForward.run(input: input, layers: [layers[0], layers[2]][...], precision: .exact)
+            try BlindedForward.run(input: input, layers: [layers[0], layers[3]][...], precision: .exact)
         }
     }
 
@@ -90,7 +91,12 @@ import Testing
         #expect(unblinded == MonomialMatrix.sandwich(n.inverse, blinded, m.inverse).droppingLastColumn())
     }
 
-    @Test(arguments: [Activation.identity, .relu, .leakyRelu(alpha: 0.1), .sigmoid, .tanh])
+    /// PRelu slopes for `count` columns: both signs, several magnitudes, and 1 (the homogeneous column's).
+    static func slopes(_ count: Int) -> [Float] {
+        (0..<count).map { [0.25, -0.5, 1, 0.01, 3][$0 % 5] }
+    }
+
+    @Test(arguments: [Activation.identity, .relu, .leakyRelu(alpha: 0.1), .sigmoid, .tanh, .prelu(slopes: slopes(11))])
     func fusedBiasAndActivationEqualTheTwoPasses(activation: Activation) {
         var values = Self.matrix(7, 11, seed: 4)
         values.elements[3] = -0.0
@@ -105,7 +111,9 @@ import Testing
         #expect(fused.elements.map(\.bitPattern) == twoPasses.elements.map(\.bitPattern))
 
         var elementWise = values
-        for i in elementWise.elements.indices { elementWise.elements[i] = activation.apply(elementWise.elements[i]) }
+        for i in elementWise.elements.indices {
+            elementWise.elements[i] = activation.apply(elementWise.elements[i], unit: i % 11)
+        }
         var whole = values
         activation.apply(to: &whole)
         #expect(whole.elements.map(\.bitPattern) == elementWise.elements.map(\.bitPattern))
@@ -113,12 +121,15 @@ import Testing
     }
 
     /// Each kernel version this CPU runs (baseline C, AVX2 + FMA and AVX-512 where present), with the
-    /// next layer's activation applied by the kernels (ReLU) and rebuilt in scratch rows (others).
-    @Test(arguments: SketchKernels.available, [Activation.relu, .leakyRelu(alpha: 0.1)])
+    /// next layer's activation applied by the kernels (ReLU; LeakyReLU and PRelu with one slope per
+    /// column, `.prelu(slopes: [])` standing for `slopes(1030)`, which would spell out 1,030 numbers in
+    /// the test's name), not applied (identity) and rebuilt in scratch rows (tanh).
+    @Test(arguments: SketchKernels.available, [Activation.relu, .leakyRelu(alpha: 0.1), .prelu(slopes: []), .identity, .tanh])
     func sketchPassesMatchAFloat64Reference(kernels: SketchKernels, activation: Activation) {
         // 1,030 columns: eight-lane blocks plus a tail; enough rows to take the parallel path; an odd
         // number of rounds, so the last one is paired with itself.
         let (rows, columns, k) = (300, 1030, 3)
+        let activation = activation == .prelu(slopes: []) ? .prelu(slopes: Self.slopes(columns)) : activation
         var m = Self.matrix(rows, columns, seed: 6)
         // ReLU's edge cases in the vector body and in the tails of every version: −0 and a negative
         // NaN become +0 (LeakyReLU keeps the NaN, so those rows' sums are NaN).
@@ -143,7 +154,7 @@ import Testing
             for c in 0..<k {
                 var plain = (0.0, 0.0), withMagnitudes = (0.0, 0.0), activated = (0.0, 0.0)
                 for j in 0..<columns {
-                    let x = Double(m[row, j]), y = Double(activation.apply(m[row, j]))
+                    let x = Double(m[row, j]), y = Double(activation.apply(m[row, j], unit: j))
                     let (v, w, a) = (vectors[c * columns + j], next.signed[c * columns + j], next.magnitude[c * columns + j])
                     plain.0 += x * v
                     plain.1 += Swift.abs(x) * Swift.abs(v)

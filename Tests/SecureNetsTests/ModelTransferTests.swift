@@ -10,7 +10,7 @@ import Testing
         let activations = (1..<widths.count).map { _ in RandomModels.anyActivation(using: &rng) }
         let network = RandomModels.network(widths: widths, activations: activations, using: &rng)
         let plan = SegmentPlan(network: network, mode: .chained)
-        return BlindedModel(network: network, keys: ModelKeys.generate(for: network, plan: plan, using: &rng))
+        return BlindedModel(network: network, keys: ModelKeys.generate(for: network, plan: plan, using: &rng), plan: plan)
     }
 
     @Test(arguments: 0..<12)
@@ -36,6 +36,26 @@ import Testing
                 == #"{"layers":[{"activation":"leaky_relu","alpha":0.25},{"activation":"sigmoid"}],"protocol":1}"#)
     }
 
+    /// PRelu's slopes travel as one 1 × columns tensor per prelu layer, after the weights, in a
+    /// protocol-2 manifest; a model without PRelu stays protocol 1, byte for byte as before.
+    @Test func preluSlopesTravelAsTensorsInProtocolTwo() throws {
+        let slopes: [Float] = [0.25, 1, -0.5, 0.125]
+        let model = try BlindedModel(layers: [
+            BlindedLayer(weights: Matrix(rows: 3, columns: 4, elements: (0..<12).map(Float.init)), activation: .prelu(slopes: slopes)),
+            BlindedLayer(weights: Matrix(rows: 4, columns: 2, elements: (0..<8).map(Float.init)), activation: .identity),
+        ])
+        let bytes = ModelCodec.encode(model)
+        let frame = try FrameCodec.decode(bytes)
+        #expect(String(decoding: frame.manifest, as: UTF8.self)
+                == #"{"layers":[{"activation":"prelu"},{"activation":"identity"}],"protocol":2}"#)
+        #expect(frame.tensors.count == 3 && frame.tensors[2] == Matrix(rows: 1, columns: 4, elements: slopes))
+        #expect(try ModelCodec.decode(bytes) == model)
+
+        let withoutPRelu = try BlindedModel(layers: [model.layers[1]])
+        let plain = try FrameCodec.decode(ModelCodec.encode(withoutPRelu))
+        #expect(String(decoding: plain.manifest, as: UTF8.self) == #"{"layers":[{"activation":"identity"}],"protocol":1}"#)
+    }
+
     @Test func malformedModelsAreRefused() throws {
         func frame(_ manifest: String, _ tensors: [Matrix]) -> [UInt8] {
             FrameCodec.encode(Frame(kind: .model, manifest: Array(manifest.utf8), tensors: tensors))
@@ -52,6 +72,13 @@ import Testing
             ("NaN weight", frame(ok, [Matrix([[1, 2], [Float.nan, 1]])])),
             ("no layers field", frame(#"{"protocol":1}"#, [square])),
             ("job frame", FrameCodec.encode(Frame(kind: .job, manifest: Array(ok.utf8), tensors: [square]))),
+            ("model protocol 3", frame(#"{"layers":[{"activation":"relu"}],"protocol":3}"#, [square])),
+            ("prelu in protocol 1", frame(#"{"layers":[{"activation":"prelu"}],"protocol":1}"#, [square, Matrix([[1, 2, 1]])])),
+            ("prelu without its slopes", frame(#"{"layers":[{"activation":"prelu"}],"protocol":2}"#, [square])),
+            ("prelu slopes 1×2 for 3 columns", frame(#"{"layers":[{"activation":"prelu"}],"protocol":2}"#, [square, Matrix([[1, 2]])])),
+            ("prelu slopes 3×1", frame(#"{"layers":[{"activation":"prelu"}],"protocol":2}"#, [square, Matrix([[1], [2], [1]])])),
+            ("prelu NaN slope", frame(#"{"layers":[{"activation":"prelu"}],"protocol":2}"#, [square, Matrix([[1, .nan, 1]])])),
+            ("extra tensor", frame(ok, [square, Matrix([[1, 2, 1]])])),
         ]
         for (what, bytes) in bad {
             #expect(throws: ManifestError.self, "\(what)") { _ = try ModelCodec.decode(bytes) }

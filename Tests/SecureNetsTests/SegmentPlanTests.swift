@@ -63,8 +63,8 @@ import Testing
 
     private static func endsSegment(_ activation: Activation) -> Bool {
         switch activation {
-        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: true
-        case .relu, .leakyRelu, .identity: false
+        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu: true
+        case .relu, .leakyRelu, .prelu, .identity: false
         }
     }
 

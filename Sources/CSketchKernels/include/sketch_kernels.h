@@ -57,10 +57,12 @@ sn_block_sums sn_products_and_magnitudes(sn_kernel_level level, sn_rows x, const
                                          size_t count, sn_rows next);
 
 /// (sum y*v0, sum |y|*a0, sum y*v1, sum |y|*a1) over `count` entries of each row x, in float64, with
-/// y = x, or, when `rectified` is non-zero, y = x with every entry whose sign bit is set replaced by
-/// +0 (ReLU): the input passes, whose bound vectors a0, a1 are |W|*|r|, not |W*r|.
+/// y = x; or, when `rectified` is non-zero, y = x with every entry whose sign bit is set replaced by
+/// +0 (ReLU); or, when `slopes` is not NULL, y_j = x_j >= 0 ? x_j : slopes[j] * x_j, one float32
+/// multiplication (LeakyReLU and PRelu, one slope per column): the input passes, whose bound vectors
+/// a0, a1 are |W|*|r|, not |W*r|. `rectified` and `slopes` are not used together.
 sn_block_sums sn_products_with_magnitudes(sn_kernel_level level, sn_rows x, const double *v0, const double *v1,
                                           const double *a0, const double *a1, size_t count, int rectified,
-                                          sn_rows next);
+                                          const float *slopes, sn_rows next);
 
 #endif

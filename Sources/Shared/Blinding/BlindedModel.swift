@@ -32,13 +32,17 @@ public struct BlindedModel: Sendable, Equatable {
         self.layers = layers
     }
 
-    /// Blinds every layer of `network` with `keys`. O(Σ n_{l-1}·n_l): no matrix product.
-    public init(network: Network, keys: ModelKeys) {
+    /// Blinds every layer of `network` with `keys`, made for `plan`, which says where workers apply
+    /// activations (PRelu's slopes are sent, permuted, only there). O(Σ n_{l-1}·n_l): no matrix product.
+    public init(network: Network, keys: ModelKeys, plan: SegmentPlan) {
         precondition(keys.boundaries.count == network.layers.count + 1, "one key per layer boundary")
+        let segmentEnds = Set(plan.segments.map { $0.upperBound - 1 })
         self.layers = network.layers.enumerated().map { index, layer in
-            let weights = MonomialMatrix.sandwich(keys.boundaries[index].inverse, layer.homogeneousWeights,
-                                                  keys.boundaries[index + 1])
-            return BlindedLayer(weights: weights, activation: layer.activation.asSentToWorkers)
+            let outputKey = keys.boundaries[index + 1]
+            let weights = MonomialMatrix.sandwich(keys.boundaries[index].inverse, layer.homogeneousWeights, outputKey)
+            let activation = layer.activation.sentToWorkers(outputKey: outputKey,
+                                                            appliedByWorker: !segmentEnds.contains(index))
+            return BlindedLayer(weights: weights, activation: activation)
         }
     }
 

@@ -20,7 +20,7 @@ public struct BlindingSession: Sendable {
         self.network = network
         self.plan = plan
         self.keys = keys
-        self.blindedModel = BlindedModel(network: network, keys: keys)
+        self.blindedModel = BlindedModel(network: network, keys: keys, plan: plan)
         self.keyGenerator = keyGenerator
     }
 

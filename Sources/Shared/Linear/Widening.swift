@@ -31,16 +31,26 @@ enum Widening {
             fuse(source, target, next, count) { leaky.apply($0) }
         case .sigmoid: fuse(source, target, next, count) { Activation.sigmoid.apply($0) }
         case .tanh: fuse(source, target, next, count) { Activation.tanh.apply($0) }
-        // Producer-only activations never reach a worker's model (`Activation.asSentToWorkers`);
-        // handled generically so the function stays total.
         case .prelu(let slopes):
-            ParallelRows.forEach(rows: count, columns: 1) { range in
-                for i in range {
-                    let z = Float(source[i])
-                    target[i] = z
-                    next[i] = Double(activation.apply(z, unit: i % slopes.count))
+            // One slope per column: the entries are rows of `slopes.count` (the blinded model's
+            // decoder checks that width), split by rows so each row walks the slopes once.
+            let columns = slopes.count
+            precondition(columns > 0 && count % columns == 0, "PRelu with \(columns) slopes on \(count) entries")
+            slopes.withUnsafeBufferPointer { slope in
+                let slope = slope.baseAddress!
+                ParallelRows.forEach(rows: count / columns, columns: columns) { range in
+                    for r in range {
+                        let first = r * columns
+                        for c in 0..<columns {
+                            let z = Float(source[first + c])
+                            target[first + c] = z
+                            next[first + c] = Double(z >= 0 ? z : slope[c] * z)  // `Activation.apply`
+                        }
+                    }
                 }
             }
+        // Producer-only activations never reach a worker's model (`Activation.sentToWorkers`);
+        // handled generically so the function stays total.
         case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu:
             fuse(source, target, next, count) { activation.apply($0) }
         }

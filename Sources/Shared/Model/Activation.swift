@@ -22,21 +22,19 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
     case clip(min: Float, max: Float)
     /// ONNX Gelu: x·Φ(x) = ½x(1 + erf(x/√2)), or with `tanhApproximation` ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
     case gelu(tanhApproximation: Bool)
-    /// ONNX PRelu with one slope per unit: x for x ≥ 0, slopes[unit]·x below. A single slope is
-    /// imported as `leakyRelu` instead.
+    /// ONNX PRelu with one slope per unit (column): x for x ≥ 0, slopes[unit]·x below. A single
+    /// slope is imported as `leakyRelu` instead.
     case prelu(slopes: [Float])
 
-    /// True when σ(n·x·d) = n·d·σ(x) for all positive n, d and σ is the same function for every unit:
-    /// the activation may run on blinded values.
+    /// True when σ(n·x·d) = n·d·σ(x) for all positive n, d, unit by unit: the activation may run on
+    /// blinded values.
     ///
-    /// PRelu is positively homogeneous unit by unit, but its slopes are per unit and the blinding
-    /// permutes units; running it on workers would mean permuting the slopes with each key and
-    /// teaching the verifier's kernels a per-column slope. It is applied by the producer at a
-    /// segment edge instead (docs/MODELS.md).
+    /// PRelu is homogeneous unit by unit only: the blinding permutes units, so the worker gets its
+    /// slopes permuted with the same key (`Activation.blinded(by:)`), one per blinded column.
     public var isPositivelyHomogeneous: Bool {
         switch self {
-        case .identity, .relu, .leakyRelu: true
-        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: false
+        case .identity, .relu, .leakyRelu, .prelu: true
+        case .sigmoid, .tanh, .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu: false
         }
     }
 
@@ -97,8 +95,14 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
         case .sigmoid: transform(values, count) { Activation.sigmoid.apply($0) }
         case .tanh: transform(values, count) { Activation.tanh.apply($0) }
         case .prelu(let slopes):
-            // One row: unit i is column i.
-            transform(values, count) { self.apply($0, unit: $1 % slopes.count) }
+            // One row (or rows of `slopes.count` columns): unit i is column i.
+            slopes.withUnsafeBufferPointer { slope in
+                guard let slope = slope.baseAddress else { return }
+                let columns = slopes.count
+                for start in stride(from: 0, to: count, by: columns) {
+                    transform(values + start, Swift.min(columns, count - start)) { $0 >= 0 ? $0 : slope[$1] * $0 }
+                }
+            }
         case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu:
             // Applied only by the producer, once per segment: no need for a loop per case.
             transform(values, count) { self.apply($0) }
@@ -182,20 +186,14 @@ public enum Activation: Sendable, Equatable, Hashable, Codable {
         }
     }
 
-    /// The five activations the protocol (v1) names and the worker's fused loops know; the others
-    /// are applied only by the producer.
+    /// The activations the model manifest names (docs/PROTOCOL.md §7.1) and the worker's loops know;
+    /// the others are applied only by the producer.
     var isFusedOnWorkers: Bool {
         switch self {
-        case .identity, .relu, .leakyRelu, .sigmoid, .tanh: true
-        case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu, .prelu: false
+        case .identity, .relu, .leakyRelu, .sigmoid, .tanh, .prelu: true
+        case .elu, .selu, .softplus, .hardSigmoid, .clip, .gelu: false
         }
     }
-
-    /// What the blinded model tells workers and verifiers: the activation itself when the protocol
-    /// names it, identity for one only the producer applies. Such an activation always ends a
-    /// segment (it is not positively homogeneous), so no worker applies it, and none needs to learn
-    /// it or its parameters (PRelu's slopes).
-    public var asSentToWorkers: Activation { isFusedOnWorkers ? self : .identity }
 }
 
 /// `values[i] = f(values[i])` or `f(values[i], i)`: always inlined, so each call site becomes one

@@ -70,22 +70,25 @@ enum SketchProducts {
             let (v, m, n) = (weights.signed, weights.magnitude, a.columns)
             pairs(k) { c0, c1 in
                 result.store(block, c0, c1, sn_products_with_magnitudes(
-                    kernels.level, x, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, 0, c0 == 0 ? next : .none))
+                    kernels.level, x, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, 0, nil, c0 == 0 ? next : .none))
             }
         }
     }
 
     /// Ẑ·r into `result` (and |Ẑ|·|r|) for a layer's output Ẑ, and in the same pass over Ẑ, when a
     /// layer follows, σ(Ẑ)·(W'·r') and |σ(Ẑ)|·(|W'|·|r'|) into `next.result`: σ(Ẑ) is that layer's
-    /// input, rebuilt block by block in scratch rows exactly as the worker computed it (the float32
-    /// `Activation.apply`), never as a whole matrix. ReLU is applied by the kernels themselves, in
-    /// registers, by clearing every entry whose sign bit is set: that is `Activation.relu.apply`
-    /// exactly for every value but a NaN with a clear sign bit, and a NaN in Ẑ fails Ẑ's own check
-    /// first, so the next layer's sums are then never reported.
+    /// input, rebuilt exactly as the worker computed it (the float32 `Activation.apply`), never as a
+    /// whole matrix. The kernels apply ReLU, LeakyReLU and PRelu themselves, in registers: ReLU by
+    /// clearing every entry whose sign bit is set, which is `Activation.relu.apply` exactly for every
+    /// value but a NaN with a clear sign bit (a NaN in Ẑ fails Ẑ's own check first, so the next
+    /// layer's sums are then never reported); LeakyReLU and PRelu as x ≥ 0 ? x : slope·x with one
+    /// slope per column (LeakyReLU's alpha in every column), the same float32 multiplication. Any
+    /// other activation (none occurs inside a segment) is rebuilt block by block in scratch rows.
     static func outputPass(_ z: Matrix, vectors r: [Double], rounds k: Int, into result: Sums,
                            next: (activation: Activation, weights: Sums, result: Sums)?,
                            kernels: SketchKernels = .best) -> ParallelRows.Pass {
-        rowPass(z, rounds: k) { block, x, prefetch, scratch in
+        let slopes = next.flatMap { columnSlopes($0.activation, columns: z.columns) }
+        return rowPass(z, rounds: k) { block, x, prefetch, scratch in
             let n = z.columns
             r.withUnsafeBufferPointer { r in
                 let v = r.baseAddress!
@@ -96,20 +99,36 @@ enum SketchProducts {
             }
             guard let next else { return }
             let (v, m) = (next.weights.signed, next.weights.magnitude)
-            var input = x, rectified: Int32 = 1
-            if next.activation != .relu {
+            var input = x, rectified: Int32 = 0
+            if next.activation == .relu {
+                rectified = 1
+            } else if slopes == nil && next.activation != .identity {
                 for i in 0..<block.count {
                     let row = scratch + i * n
                     row.update(from: x[i], count: n)
                     next.activation.apply(to: row, count: n)
                 }
                 input = sn_rows(first: scratch, stride: n, count: block.count)
-                rectified = 0
             }
-            pairs(k) { c0, c1 in
-                next.result.store(block, c0, c1, sn_products_with_magnitudes(
-                    kernels.level, input, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, rectified, .none))
+            (slopes ?? []).withUnsafeBufferPointer { slope in
+                pairs(k) { c0, c1 in
+                    next.result.store(block, c0, c1, sn_products_with_magnitudes(
+                        kernels.level, input, v + c0 * n, v + c1 * n, m + c0 * n, m + c1 * n, n, rectified,
+                        slopes == nil ? nil : slope.baseAddress, .none))
+                }
             }
+        }
+    }
+
+    /// The slope of every column for the kernels: LeakyReLU's alpha repeated, PRelu's own slopes
+    /// (one per column, as the model decoder checks); nil for every other activation.
+    private static func columnSlopes(_ activation: Activation, columns: Int) -> [Float]? {
+        switch activation {
+        case .leakyRelu(let alpha): return [Float](repeating: alpha, count: columns)
+        case .prelu(let slopes):
+            precondition(slopes.count == columns, "PRelu with \(slopes.count) slopes for \(columns) columns")
+            return slopes
+        default: return nil
         }
     }
 

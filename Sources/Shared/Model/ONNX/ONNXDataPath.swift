@@ -4,7 +4,7 @@
 /// The walk accepts what docs/MODELS.md lists: layers (Gemm, MatMul, skl2onnx's LinearClassifier
 /// and LinearRegressor), affine maps by constants folded into the layer before or after them
 /// (Add/Sub/Mul/Div, BatchNormalization, Scaler), the activations of `Activation` (Gelu also as
-/// PyTorch's Erf decomposition), shape and type no-ops on samples × features data (Identity,
+/// its Erf and tanh decompositions), shape and type no-ops on samples × features data (Identity,
 /// Dropout, Flatten, Reshape, Squeeze, Unsqueeze, Cast to float), and one final Softmax or
 /// LogSoftmax (or skl2onnx's binary tail Sigmoid, Sub(1, p), Concat(1 − p, p)) after which only ops
 /// that turn probabilities into labels may follow. Every other
@@ -82,6 +82,7 @@ struct ONNXDataPath {
     private mutating func followDataPath() throws -> String? {
         while true {
             if try matchGeluDecomposition() { continue }
+            if try matchGeluTanhDecomposition() { continue }
             if let probabilities = try matchBinaryClassifierTail() { return probabilities }
             guard let position = try nextNode() else { return nil }
             visited.insert(position)
@@ -115,6 +116,9 @@ struct ONNXDataPath {
             case .erf:
                 throw ONNXImportError.Problem(
                     .unsupportedGraph, "\(node.opAndLabel) is only supported inside Gelu's decomposition x·0.5·(1 + erf(x/√2))")
+            case .pow:
+                throw ONNXImportError.Problem(
+                    .unsupportedGraph, "\(node.opAndLabel) is only supported inside Gelu's tanh decomposition 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))")
             case .identity:
                 break
             case .dropout:

@@ -51,8 +51,8 @@ extension ONNXDataPath {
         return .clip(min: low, max: high)
     }
 
-    /// PRelu with a stored slope: one slope for all units is LeakyRelu (runs on workers); one per
-    /// unit (n or 1×n) is applied by the producer.
+    /// PRelu with a stored slope: one slope for all units is LeakyRelu; one per unit (n or 1×n) is
+    /// PRelu with per-unit slopes. Both run on workers in chained blinded mode.
     private func prelu(_ node: Onnx_NodeProto) throws -> Activation {
         guard let name = node.optionalInput(1) else {
             throw ONNXImportError.Problem(.unsupportedGraph, "\(node.opAndLabel) has no slope input")

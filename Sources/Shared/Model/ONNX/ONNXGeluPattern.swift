@@ -50,9 +50,7 @@ extension ONNXDataPath {
         guard graph.operators[position] == op, node.input.count == 2, node.output.count == 1,
               node.input.contains(input), !samplesFirst || node.input[0] == input else { return nil }
         let other = node.input[0] == input ? node.input[1] : node.input[0]
-        guard let stored = graph.initializers[other],
-              let value = try? ONNXWeightTensor(decoding: stored, externalData: externalData),
-              value.values.count == 1, abs(Double(value.values[0]) - constant) <= 1e-6 * max(1, constant) else { return nil }
+        guard let value = storedScalar(other), abs(value - constant) <= 1e-6 * max(1, constant) else { return nil }
         return node.output[0]
     }
 

@@ -30,6 +30,8 @@ enum ONNXOperator: String, CaseIterable {
     case gelu = "Gelu"
     /// Only inside the Erf decomposition of Gelu (`ONNXGeluPattern`).
     case erf = "Erf"
+    /// Only inside the tanh decomposition of Gelu (`ONNXGeluTanhPattern`).
+    case pow = "Pow"
     // No-ops on samples × features data.
     case identity = "Identity"
     case dropout = "Dropout"

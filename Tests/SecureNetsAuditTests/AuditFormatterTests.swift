@@ -28,7 +28,8 @@ struct AuditFormatterTests {
         let expectedKeys: Set = ["id", "job_id", "batch", "segment", "attempt", "worker_id", "verifier_id",
                                  "producer_key_fingerprint", "precision_mode", "model_digest", "input_digest",
                                  "output_digest", "shapes", "rounds", "verdict", "reason", "max_residual_ratio",
-                                 "verify_ms", "worker_compute_ms", "created_at", "previous_hash", "row_hash"]
+                                 "verify_ms", "worker_compute_ms", "created_at", "previous_hash", "row_hash",
+                                 "privacy_mode", "pool"]
         #expect(parsed.allSatisfy { Set($0.keys) == expectedKeys })
         #expect(parsed[1]["job_id"] as? String == "job-f")
         #expect(parsed[1]["batch"] as? Int == 1)

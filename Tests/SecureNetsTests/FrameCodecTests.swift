@@ -197,7 +197,7 @@ import Testing
         for version: UInt8 in [0, 2, 255] {
             #expect(throws: FrameError.unsupportedVersion(version)) { try FrameCodec.decode(WireBytes.frame(version: version)) }
         }
-        for kind: UInt8 in [0, 6, 255] {
+        for kind: UInt8 in [0, 8, 255] {
             #expect(throws: FrameError.unknownKind(kind)) { try FrameCodec.decode(WireBytes.frame(kind: kind)) }
         }
         for extra in [1, 7] {

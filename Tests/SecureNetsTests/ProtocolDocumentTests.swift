@@ -177,3 +177,33 @@ struct ProtocolDocumentError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The reference decoder reads masked-mode frames from the specification alone: the residue matrices
+/// of each pool's job, result and reply, and their digests.
+@Suite struct MaskedProtocolDocumentTests {
+    @Test func pythonDecoderReadsMaskedFrames() throws {
+        let (model, data, mask, request) = try MaskedWireTests.jobs()
+        for job in [data, mask] {
+            let (status, stdout, stderr) = try ProtocolDocumentTests.decode(job.encode())
+            #expect(status == 0, "\(stderr)")
+            let decoded = ProtocolDocumentTests.json(stdout)
+            #expect(decoded["kind"] as? String == "masked_job" && decoded["digests_ok"] as? Bool == true, "\(stdout.prefix(400))")
+            let residues = decoded["residues"] as? [[String: Any]] ?? []
+            if job.manifest.pool == .data {
+                #expect(residues.first?["values"] as? [UInt32] == request.maskedInput.elements)
+            } else {
+                #expect(residues.isEmpty)
+            }
+            let product = try job.poolInput.compute(weights: model.layers[0].weights)
+            let result = MaskedResultMessage(job: job, product: product, workerID: "w", computeMs: 1)
+            let (resultStatus, resultOut, _) = try ProtocolDocumentTests.decode(result.encode())
+            let decodedResult = ProtocolDocumentTests.json(resultOut)
+            #expect(resultStatus == 0 && decodedResult["kind"] as? String == "masked_result" && decodedResult["digests_ok"] as? Bool == true)
+            #expect((decodedResult["residues"] as? [[String: Any]])?.last?["values"] as? [UInt32] == product.elements)
+        }
+        let (status, _, stderr) = try ProtocolDocumentTests.decode(FrameCodec.encode(Frame(
+            kind: .maskedResult, manifest: mask.manifestBytes, signature: mask.signature, metadata: Array("{}".utf8),
+            blob: ResidueCoding.encode([]) + [1, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f])))
+        #expect(status == 2 && stderr.contains("not residues"), "a value equal to p is refused: \(stderr)")
+    }
+}

@@ -21,7 +21,9 @@ import sys
 
 MAGIC = b"SNET"
 VERSION = 1
-KINDS = {1: "job", 2: "result", 3: "reply", 4: "model", 5: "model_chunk"}
+KINDS = {1: "job", 2: "result", 3: "reply", 4: "model", 5: "model_chunk", 6: "masked_job", 7: "masked_result"}
+# Masked mode (docs/PROTOCOL.md §14): residues mod p in the blob.
+MODULUS = 2 ** 31 - 1
 # docs/PROTOCOL.md, "Limits".
 LIMITS = {
     "frame": 1 << 30,
@@ -122,6 +124,31 @@ def decode(data):
     }
 
 
+def decode_residues(blob):
+    """The residue matrices of a masked-mode blob (§14.1): rows u32, columns u32, rows·columns u32, each < p."""
+    r = Reader(blob)
+    matrices = []
+    while r.offset < len(blob):
+        index = len(matrices)
+        rows = r.u32(f"residue matrix {index} rows")
+        columns = r.u32(f"residue matrix {index} columns")
+        if rows * columns > LIMITS["tensor_elements"]:
+            raise FrameError(f"residue matrix {index} ({rows}x{columns}) exceeds {LIMITS['tensor_elements']} elements")
+        raw = r.take(4 * rows * columns, f"residue matrix {index} data")
+        values = struct.unpack(f"<{rows * columns}I", raw)
+        if any(v >= MODULUS for v in values):
+            raise FrameError(f"residue matrix {index} holds values that are not residues mod 2^31-1")
+        matrices.append({"rows": rows, "columns": columns, "values": list(values),
+                         "sha256": hashlib.sha256(tensor_bytes(rows, columns, raw)).hexdigest()})
+    return matrices
+
+
+def residues_of(frame, manifest):
+    """Masked frames and masked replies (a reply manifest with `pool`) carry residues in the blob."""
+    masked_reply = frame["kind"] == "reply" and isinstance(manifest, dict) and "pool" in manifest
+    return decode_residues(frame["blob"]) if frame["kind"] in ("masked_job", "masked_result") or masked_reply else []
+
+
 def parse_json(raw, what):
     if not raw:
         return None
@@ -131,11 +158,22 @@ def parse_json(raw, what):
         raise FrameError(f"{what} is not UTF-8 JSON: {error}")
 
 
-def check_digests(frame, manifest):
+def check_digests(frame, manifest, residues=()):
     """The digest rules of docs/PROTOCOL.md, per kind; None where a kind has none."""
     tensors = frame["tensors"]
     if not isinstance(manifest, dict):
         return None
+    if frame["kind"] == "masked_job":
+        if manifest.get("pool") == "mask":
+            return len(residues) == 0 and isinstance(manifest.get("mask_seed"), str) and len(manifest["mask_seed"]) == 64
+        return (len(residues) == 1 and residues[0]["sha256"] == manifest.get("input_sha256")
+                and (residues[0]["rows"], residues[0]["columns"]) == (manifest.get("rows"), manifest.get("input_columns")))
+    if frame["kind"] == "masked_result":
+        if manifest.get("pool") == "mask":
+            return len(residues) == 1
+        return len(residues) == 2 and residues[0]["sha256"] == manifest.get("input_sha256")
+    if frame["kind"] == "reply" and "pool" in manifest:
+        return manifest.get("verdict") != "passed" or (len(residues) == 1 and residues[0]["sha256"] == manifest.get("output_sha256"))
     if frame["kind"] == "job":
         return (len(tensors) == 1 and tensors[0]["sha256"] == manifest.get("input_sha256")
                 and (tensors[0]["rows"], tensors[0]["columns"]) == (manifest.get("rows"), manifest.get("input_columns")))
@@ -256,6 +294,7 @@ def main():
         frame = decode(data)
         manifest = parse_json(frame["manifest_bytes"], "manifest")
         metadata = parse_json(frame["metadata_bytes"], "metadata")
+        residues = residues_of(frame, manifest)
         signer = None
         if options.trust is not None:
             signer = next((key for key in load_authorized_keys(options.trust)
@@ -275,7 +314,7 @@ def main():
         "version": frame["version"], "kind": frame["kind"], "kind_code": frame["kind_code"], "flags": frame["flags"],
         "manifest": manifest, "signature": frame["signature"].hex(), "metadata": metadata,
         "tensors": tensors, "blob_length": len(frame["blob"]), "blob": frame["blob"].hex(),
-        "sha256": frame["sha256"], "digests_ok": check_digests(frame, manifest),
+        "sha256": frame["sha256"], "digests_ok": check_digests(frame, manifest, residues), "residues": residues,
     }
     if options.trust is not None:
         summary["signature_valid"] = signer is not None
@@ -300,6 +339,9 @@ def main():
         preview = ", ".join(str(v) for v in tensor["values"][:6]) + (", ..." if len(tensor["values"]) > 6 else "")
         print(f"  [{index}] {tensor['rows']}x{tensor['columns']} sha256 {tensor['sha256']}  [{preview}]")
     print(f"blob      {summary['blob_length']} bytes")
+    for index, matrix in enumerate(residues):
+        preview = ", ".join(str(v) for v in matrix["values"][:6]) + (", ..." if len(matrix["values"]) > 6 else "")
+        print(f"  residues [{index}] {matrix['rows']}x{matrix['columns']} sha256 {matrix['sha256']}  [{preview}]")
     print(f"digests   {'ok' if summary['digests_ok'] else 'MISMATCH' if summary['digests_ok'] is False else 'n/a'}")
     return 0
 

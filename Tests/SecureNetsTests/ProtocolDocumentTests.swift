@@ -181,6 +181,45 @@ struct ProtocolDocumentError: Error, CustomStringConvertible {
 /// The reference decoder reads masked-mode frames from the specification alone: the residue matrices
 /// of each pool's job, result and reply, and their digests.
 @Suite struct MaskedProtocolDocumentTests {
+    /// §14.8's data-pool job, built by the Swift code from the example's inputs.
+    static func exampleJob() throws -> (job: MaskedJobMessage, mask: MaskedJobManifest, r: ResidueMatrix) {
+        let seed = try MaskSeed(bytes: Array(0..<32))
+        let r = MaskStream(seed: seed).matrix(rows: 2, columns: 3)
+        let xq: [Int64] = [3, -2, 7, 0, 5, -1]
+        let xHat = try ResidueMatrix(rows: 2, columns: 3, elements: zip(xq, r.elements).map { PrimeField.residue($0 + Int64($1)) })
+        func manifest(_ pool: MaskedPool) -> MaskedJobManifest {
+            MaskedJobManifest(pool: pool, jobID: "job-0001", batch: 0, layer: 0, attempt: 1, layerCount: 2,
+                              bitWidths: try! MaskedBitWidths.choose(inputCount: 3, layer: 0, name: "example"),
+                              modelDigest: Digest.sha256Hex(Array("example model".utf8)), modelPublishedAtMs: 1_767_225_600_000,
+                              rows: 2, inputColumns: 3, outputColumns: 2,
+                              inputSHA256: pool == .data ? ResidueCoding.digest(xHat) : nil, maskSeed: pool == .mask ? seed : nil,
+                              replyQueue: "securenets.reply.job-0001", producerKey: ProtocolExample.producer.publicKey.fingerprint,
+                              issuedAtMs: 1_767_225_600_123)
+        }
+        return (try MaskedJobMessage(manifest: manifest(.data), maskedInput: xHat, signedBy: ProtocolExample.producer), manifest(.mask), r)
+    }
+
+    @Test func maskedExampleIsWhatTheCodeWrites() throws {
+        let (job, mask, r) = try Self.exampleJob()
+        let text = try String(contentsOf: ProtocolDocumentTests.documentURL, encoding: .utf8)
+        let begin = try #require(text.range(of: "<!-- masked-example-hex:begin -->"))
+        let end = try #require(text.range(of: "<!-- masked-example-hex:end -->"))
+        let documented = String(text[begin.upperBound..<end.lowerBound].filter(\.isHexDigit))
+        #expect(documented == ReferenceMath.hex(job.encode()), "docs/PROTOCOL.md §14.8's frame differs from the encoder's output")
+        #expect(text.contains(String(decoding: job.manifestBytes, as: UTF8.self)))
+        #expect(text.contains(String(decoding: ManifestCoding.encode(mask), as: UTF8.self)), "§14.8's mask-pool manifest")
+        #expect(text.contains("R (§14.5) = `[[\(r.elements[0..<3].map(String.init).joined(separator: ", "))], [\(r.elements[3..<6].map(String.init).joined(separator: ", "))]]`"))
+        // And the documented products unmask to X_q · W_q with the Swift arithmetic too.
+        let weights = try QuantizedWeights(rows: 3, columns: 2, values: [1, -2, 3, 0, -1, 4])
+        let za = try ModPProduct.multiply(try #require(job.maskedInput), weights)
+        let zb = try ModPProduct.multiply(r, weights)
+        let z = zip(za.elements, zb.elements).map { PrimeField.centred(PrimeField.residue(Int64($0) - Int64($1))) }
+        let w: [Int64] = [1, -2, 3, 0, -1, 4], x: [Int64] = [3, -2, 7, 0, 5, -1]
+        let plain = (0..<2).flatMap { i in (0..<2).map { j in (0..<3).reduce(Int64(0)) { $0 + x[i * 3 + $1] * w[$1 * 2 + j] } } }
+        #expect(z == plain)
+        #expect(text.contains("`\(z.chunked2)` = X_q · W_q"))
+    }
+
     @Test func pythonDecoderReadsMaskedFrames() throws {
         let (model, data, mask, request) = try MaskedWireTests.jobs()
         for job in [data, mask] {
@@ -205,5 +244,12 @@ struct ProtocolDocumentError: Error, CustomStringConvertible {
             kind: .maskedResult, manifest: mask.manifestBytes, signature: mask.signature, metadata: Array("{}".utf8),
             blob: ResidueCoding.encode([]) + [1, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f])))
         #expect(status == 2 && stderr.contains("not residues"), "a value equal to p is refused: \(stderr)")
+    }
+}
+
+private extension Array where Element == Int64 {
+    /// "[[a, b], [c, d]]" for a 2-column matrix, as the example prints it.
+    var chunked2: String {
+        "[" + stride(from: 0, to: count, by: 2).map { "[\(self[$0]), \(self[$0 + 1])]" }.joined(separator: ", ") + "]"
     }
 }

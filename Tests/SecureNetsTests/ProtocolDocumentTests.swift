@@ -215,7 +215,14 @@ struct ProtocolDocumentError: Error, CustomStringConvertible {
         let zb = try ModPProduct.multiply(r, weights)
         let z = zip(za.elements, zb.elements).map { PrimeField.centred(PrimeField.residue(Int64($0) - Int64($1))) }
         let w: [Int64] = [1, -2, 3, 0, -1, 4], x: [Int64] = [3, -2, 7, 0, 5, -1]
-        let plain = (0..<2).flatMap { i in (0..<2).map { j in (0..<3).reduce(Int64(0)) { $0 + x[i * 3 + $1] * w[$1 * 2 + j] } } }
+        var plain: [Int64] = []
+        for i in 0..<2 {
+            for j in 0..<2 {
+                var sum: Int64 = 0
+                for k in 0..<3 { sum += x[i * 3 + k] * w[k * 2 + j] }
+                plain.append(sum)
+            }
+        }
         #expect(z == plain)
         #expect(text.contains("`\(z.chunked2)` = X_q · W_q"))
     }

@@ -21,10 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deploycheck import breakages, checks, environment_names  # noqa: E402
-from deploycheck.command_line import CommandLine  # noqa: E402
-from deploycheck.deployment import RenderError, load  # noqa: E402
-from deploycheck.schemas import SchemaValidator  # noqa: E402
+try:
+    from deploycheck import breakages, checks, environment_names  # noqa: E402
+    from deploycheck.command_line import CommandLine  # noqa: E402
+    from deploycheck.deployment import RenderError, load  # noqa: E402
+    from deploycheck.schemas import SchemaValidator  # noqa: E402
+except ModuleNotFoundError as missing:
+    sys.exit(f"deploy validate: Python module {missing.name} is missing: "
+             "python3 -m pip install -r scripts/deploy/requirements.txt")
 
 REPO = Path(__file__).resolve().parents[2]
 

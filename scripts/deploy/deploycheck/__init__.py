@@ -1,0 +1,1 @@
+"""Checks of the deployment files under infra/ (scripts/deploy/validate.py)."""

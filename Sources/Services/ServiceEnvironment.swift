@@ -20,11 +20,13 @@ public enum ServiceEnvironment {
     }
 
     /// The broker URL for `role`: `SECURENETS_<ROLE>_AMQP_URL` (`SECURENETS_WORKER_DATA_AMQP_URL` for
-    /// the data pool), else `SECURENETS_AMQP_URL`, else the local broker with the role's own user
+    /// the data pool, which falls back to `SECURENETS_WORKER_AMQP_URL`: a machine of one pool sets the
+    /// worker's variable), else `SECURENETS_AMQP_URL`, else the local broker with the role's own user
     /// (`securenets-worker` may read jobs and publish results, nothing else; see docs/SECURITY.md).
     public static func amqpURL(for role: Role) -> String {
         let name = role.rawValue.uppercased().replacingOccurrences(of: "-", with: "_")
-        return env("SECURENETS_\(name)_AMQP_URL") ?? env("SECURENETS_AMQP_URL")
+        let poolFallback = role == .workerData || role == .workerMask ? env("SECURENETS_WORKER_AMQP_URL") : nil
+        return env("SECURENETS_\(name)_AMQP_URL") ?? poolFallback ?? env("SECURENETS_AMQP_URL")
             ?? "amqp://securenets-\(role.rawValue):securenets-\(role.rawValue)@127.0.0.1:5672/securenets"
     }
     /// `SECURENETS_DATABASE_URL`, else the local default.

@@ -47,7 +47,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Memory for cached blinded models, in MiB.")
     var modelCacheMb = 1024
 
-    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker, securenets-worker-data or securenets-worker-mask for --pool).")
+    @Option(help: "Broker URL (default: $SECURENETS_WORKER_DATA_AMQP_URL or $SECURENETS_WORKER_MASK_AMQP_URL with --pool, then $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker, securenets-worker-data or securenets-worker-mask).")
     var amqpURL: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 readonly VHOST=securenets
-readonly TOPOLOGY='securenets|securenets\.(jobs|results|models|dead|dead-letter|replies)'
+readonly TOPOLOGY='securenets|securenets\.(jobs|results)(\.(data|mask))?|securenets\.(models|dead|dead-letter|replies)'
 node=${RABBITMQ_NODE:-rabbit@broker}
 
 die() { echo "broker-setup: $*" >&2; exit 1; }

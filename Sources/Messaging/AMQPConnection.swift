@@ -205,14 +205,14 @@ public final class AMQPConnection: @unchecked Sendable {
         default:
             if let tlsSocket {
                 if let refusal = tlsSocket.failure(during: "the AMQP handshake")
-                    ?? tlsSocket.probeRefusal(timeout: min(timeout, .seconds(5))) {
+                    ?? tlsSocket.probeRefusal(timeout: min(timeout, .seconds(2))) {
                     throw refusal
                 }
                 throw AMQPError(.connectionLost, "the broker at \(endpoint) closed the connection right after the TLS "
                                 + "handshake (\(Self.libraryErrorText(reply))); if it requires client certificates, it "
                                 + "may have refused ours (its log says why)")
             }
-            if answersWithTLSAlert(host: url.host, port: url.port, timeout: min(timeout, .seconds(5))) {
+            if answersWithTLSAlert(host: url.host, port: url.port, timeout: min(timeout, .seconds(2))) {
                 throw AMQPError(.protocolViolation, "\(endpoint) speaks TLS, not plain AMQP: use an amqps:// URL for "
                                 + "this port (or the broker's plain port, 5672 by default, with amqp://)", cause: .tlsPort)
             }
@@ -306,8 +306,8 @@ public final class AMQPConnection: @unchecked Sendable {
                         + "during \(operation); connection closed")
         }
         var text = String(cString: amqp_error_string2(status))
-        if status == AMQP_STATUS_SSL_ERROR.rawValue, let refusal = tlsSocket?.failure(during: operation) {
-            return fail(refusal.code, refusal.description)
+        if status == AMQP_STATUS_SSL_ERROR.rawValue, let detail = tlsSocket?.pendingErrorText() {
+            text += " (OpenSSL: \(detail))"
         }
         let heartbeat = state.map { Int(amqp_get_heartbeat($0)) } ?? 0
         if status == AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue {

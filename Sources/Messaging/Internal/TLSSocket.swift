@@ -140,6 +140,13 @@ final class TLSSocket {
             .map { $0.described("\($0.description) (during \(operation))") }
     }
 
+    /// OpenSSL's reason for the last failure on this thread (nil if it left none), for the
+    /// description of a connection lost mid-session. Clears OpenSSL's error queue.
+    func pendingErrorText() -> String? {
+        let error = Self.takeOpenSSLError()
+        return error.reason == 0 && error.text.isEmpty ? nil : error.text
+    }
+
     /// Why the broker refuses us, learned from a second handshake that sends nothing, or nil when
     /// it does not refuse that one within `timeout`.
     ///

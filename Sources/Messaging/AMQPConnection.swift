@@ -67,6 +67,9 @@ public final class AMQPConnection: @unchecked Sendable {
     /// How long the connection was silent before the current call, to explain lost idle
     /// connections.
     private var silenceBeforeCall = Duration.zero
+    /// The TLS socket of an `amqps` connection, kept as long as ``state`` (whose SSL context points
+    /// into it) for what OpenSSL says when an operation fails.
+    private var tlsSocket: TLSSocket?
 
     /// Connects, logs in and opens a channel.
     ///
@@ -84,7 +87,10 @@ public final class AMQPConnection: @unchecked Sendable {
     /// - Throws: ``AMQPError`` with code ``AMQPError/Code/connectFailed`` (e.g. "broker at
     ///   127.0.0.1:5672 refused the connection: ..."), ``AMQPError/Code/loginRefused`` (wrong password,
     ///   unknown vhost or no access to it), ``AMQPError/Code/timeout`` or
-    ///   ``AMQPError/Code/connectionLost`` (the peer is not an AMQP 0-9-1 broker).
+    ///   ``AMQPError/Code/connectionLost`` (the peer is not an AMQP 0-9-1 broker); for `amqps`,
+    ///   ``AMQPError/Code/tlsConfigurationInvalid`` (a file named in the URL cannot be used) and
+    ///   ``AMQPError/Code/tlsHandshakeFailed`` (unknown CA, name mismatch, expired certificate,
+    ///   our certificate refused, a port that does not speak TLS).
     public init(url: AMQPURL, connectionName: String, heartbeat: Duration = .seconds(60),
                 timeout: Duration = .seconds(30), connectTimeout: Duration? = nil,
                 maxBodyBytes: Int = AMQPConnection.defaultMaxBodyBytes, logger: Logger) throws {
@@ -101,12 +107,18 @@ public final class AMQPConnection: @unchecked Sendable {
         }
         do {
             let connectTimeout = connectTimeout ?? timeout
-            let fd = try openTCPConnection(host: url.host, port: url.port, timeout: connectTimeout)
-            guard let socket = amqp_tcp_socket_new(state) else {
-                closeDescriptor(fd)
-                throw AMQPError(.connectFailed, "cannot connect to \(url.host):\(url.port): out of memory")
+            if let tls = url.tls {
+                let socket = try TLSSocket(state: state, host: url.host, port: url.port, options: tls, logger: logger)
+                tlsSocket = socket
+                try socket.open(timeout: connectTimeout)
+            } else {
+                let fd = try openTCPConnection(host: url.host, port: url.port, timeout: connectTimeout)
+                guard let socket = amqp_tcp_socket_new(state) else {
+                    closeDescriptor(fd)
+                    throw AMQPError(.connectFailed, "cannot connect to \(url.host):\(url.port): out of memory")
+                }
+                amqp_tcp_socket_set_sockfd(socket, fd) // the connection owns and closes the descriptor
             }
-            amqp_tcp_socket_set_sockfd(socket, fd) // the connection owns and closes the descriptor
             var handshakeLimit = connectTimeout.timeval
             amqp_set_handshake_timeout(state, &handshakeLimit)
             var limit = timeout.timeval
@@ -191,6 +203,19 @@ public final class AMQPConnection: @unchecked Sendable {
             throw AMQPError(.timeout, "timed out after \(timeout.shortDescription) in the AMQP handshake "
                             + "with \(endpoint): is it an AMQP 0-9-1 port of a running broker?")
         default:
+            if let tlsSocket {
+                if let refusal = tlsSocket.failure(during: "the AMQP handshake")
+                    ?? tlsSocket.probeRefusal(timeout: min(timeout, .seconds(2))) {
+                    throw refusal
+                }
+                throw AMQPError(.connectionLost, "the broker at \(endpoint) closed the connection right after the TLS "
+                                + "handshake (\(Self.libraryErrorText(reply))); if it requires client certificates, it "
+                                + "may have refused ours (its log says why)")
+            }
+            if answersWithTLSAlert(host: url.host, port: url.port, timeout: min(timeout, .seconds(2))) {
+                throw AMQPError(.protocolViolation, "\(endpoint) speaks TLS, not plain AMQP: use an amqps:// URL for "
+                                + "this port (or the broker's plain port, 5672 by default, with amqp://)", cause: .tlsPort)
+            }
             throw AMQPError(.connectionLost, "AMQP handshake with \(endpoint) failed: "
                             + "\(Self.libraryErrorText(reply)) (is it an AMQP 0-9-1 port?)")
         }
@@ -281,6 +306,9 @@ public final class AMQPConnection: @unchecked Sendable {
                         + "during \(operation); connection closed")
         }
         var text = String(cString: amqp_error_string2(status))
+        if status == AMQP_STATUS_SSL_ERROR.rawValue, let detail = tlsSocket?.pendingErrorText() {
+            text += " (OpenSSL: \(detail))"
+        }
         let heartbeat = state.map { Int(amqp_get_heartbeat($0)) } ?? 0
         if status == AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue {
             text += " (the broker sent nothing for two \(heartbeat) s heartbeat intervals: it is hung, "

@@ -9,7 +9,7 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         fileprivate enum Base: String, Hashable, Sendable {
             case invalidURL, connectFailed, loginRefused, channelClosed, connectionClosed
             case connectionLost, notOpen, messageTooLarge, bodyTooLarge, timeout, nacked
-            case unroutable, consumerCancelled, protocolViolation
+            case unroutable, consumerCancelled, protocolViolation, tlsConfigurationInvalid, tlsHandshakeFailed
         }
 
         fileprivate let base: Base
@@ -47,8 +47,16 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         public static let unroutable = Code(.unroutable)
         /// The broker cancelled a consumer (its queue was deleted or became unavailable).
         public static let consumerCancelled = Code(.consumerCancelled)
-        /// The broker sent a frame that makes no sense at this point.
+        /// The broker sent a frame that makes no sense at this point, or the port answered a plain
+        /// client in TLS (permanent: the URL needs `amqps://`).
         public static let protocolViolation = Code(.protocolViolation)
+        /// An `amqps://` URL's files or settings cannot be used: a missing or unreadable file, a
+        /// key that others may read or that needs a passphrase, a key that is not the
+        /// certificate's.
+        public static let tlsConfigurationInvalid = Code(.tlsConfigurationInvalid)
+        /// The TLS handshake was refused: the broker's certificate did not verify (unknown CA,
+        /// name mismatch, expired), the broker refused ours, or the port does not speak TLS.
+        public static let tlsHandshakeFailed = Code(.tlsHandshakeFailed)
 
         /// The code's name, e.g. `channelClosed`.
         public var description: String { base.rawValue }
@@ -81,6 +89,8 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         case hostUnresolvable
         /// The vhost exists but the broker reports it down (recovering after a restart): retried.
         case vhostDown
+        /// A plain client reached a port that speaks only TLS.
+        case tlsPort
     }
 
     init(_ code: Code, _ description: String, replyCode: Int? = nil, closesConnection: Bool? = nil,
@@ -112,8 +122,10 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
     /// Whether waiting cannot fix this error, so a process should stop and say what to fix rather
     /// than retry.
     ///
-    /// Always permanent: an invalid URL, a refused login (wrong password or unknown user, a vhost
-    /// that does not exist or that the user may not use), and `403 ACCESS_REFUSED` on any operation
+    /// Always permanent: an invalid URL, unusable TLS files, a refused TLS handshake (a certificate
+    /// that does not verify does not start to verify later), a plain client on a TLS port, a refused login (wrong password or
+    /// unknown user, a vhost that does not exist or that the user may not use), and
+    /// `403 ACCESS_REFUSED` on any operation
     /// (the user lacks a configure, write or read permission). A refused connection or an
     /// unresolvable host is permanent only before the process ever reached the broker — at start-up
     /// it almost always means a wrong URL or a broker not started — and passing afterwards, when
@@ -124,10 +136,11 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
     /// - Parameter connectedBefore: whether this process had opened a broker connection before.
     public func isPermanent(connectedBefore: Bool) -> Bool {
         switch code.base {
-        case .invalidURL: return true
+        case .invalidURL, .tlsConfigurationInvalid, .tlsHandshakeFailed: return true
         case .loginRefused: return cause != .vhostDown
         case .connectFailed: return !connectedBefore && cause != .unspecified
         case .channelClosed, .connectionClosed: return replyCode == 403
+        case .protocolViolation: return cause == .tlsPort
         default: return false
         }
     }
@@ -141,7 +154,7 @@ extension AMQPError.Code {
     fileprivate var closesConnectionByDefault: Bool {
         switch base {
         case .connectFailed, .loginRefused, .connectionClosed, .connectionLost, .notOpen,
-             .protocolViolation:
+             .protocolViolation, .tlsConfigurationInvalid, .tlsHandshakeFailed:
             return true
         default: return false
         }

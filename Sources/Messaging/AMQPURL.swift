@@ -1,4 +1,5 @@
-/// Where and as whom to connect: a parsed `amqp://user:password@host:port/vhost` URL.
+/// Where, as whom and how to connect: a parsed `amqp://user:password@host:port/vhost` or
+/// `amqps://…/vhost?cacertfile=…` URL.
 ///
 /// Parsing follows RabbitMQ's AMQP URI specification, with one deliberate refusal:
 /// - user, password and vhost are percent-decoded (`%2f` is `/`, so `amqp://h/%2f` names the
@@ -7,8 +8,9 @@
 /// - a URL ending in a bare slash (`amqp://host/`) names the empty vhost in the specification,
 ///   which no broker has; it is refused here with an error that says how to write what was meant.
 ///
-/// Missing parts default to `guest`/`guest`, `localhost` and port 5672. TLS (`amqps`) and query
-/// parameters are not supported and are refused rather than ignored.
+/// Missing parts default to `guest`/`guest`, `localhost` and port 5672 (5671 for `amqps`).
+/// `amqps` URLs take RabbitMQ's TLS query parameters (``AMQPTLSOptions``); any other query
+/// parameter, and any parameter on an `amqp` URL, is refused rather than ignored.
 ///
 /// ``description`` never shows the password, so a URL can be logged.
 public struct AMQPURL: Hashable, Sendable, CustomStringConvertible {
@@ -22,25 +24,34 @@ public struct AMQPURL: Hashable, Sendable, CustomStringConvertible {
     public var port: Int
     /// The virtual host, decoded (`/` for the default vhost).
     public var vhost: String
+    /// How to set up TLS (`amqps`), or nil for a plain connection (`amqp`).
+    public var tls: AMQPTLSOptions?
 
     /// The default port of AMQP 0-9-1 without TLS.
     public static let defaultPort = 5672
+    /// The default port of AMQP 0-9-1 over TLS.
+    public static let defaultTLSPort = 5671
 
     /// Builds a URL from its parts.
     public init(user: String = "guest", password: String = "guest", host: String = "localhost",
-                port: Int = AMQPURL.defaultPort, vhost: String = "/") {
+                port: Int? = nil, vhost: String = "/", tls: AMQPTLSOptions? = nil) {
         self.user = user
         self.password = password
         self.host = host
-        self.port = port
+        self.port = port ?? (tls == nil ? AMQPURL.defaultPort : AMQPURL.defaultTLSPort)
         self.vhost = vhost
+        self.tls = tls
     }
 
-    /// Parses `amqp://[user[:password]@]host[:port][/vhost]`.
+    /// `amqps` with TLS, else `amqp`.
+    public var scheme: String { tls == nil ? "amqp" : "amqps" }
+
+    /// Parses `amqp://[user[:password]@]host[:port][/vhost]` and
+    /// `amqps://[user[:password]@]host[:port][/vhost][?name=value&…]`.
     ///
     /// - Throws: ``AMQPError`` with code ``AMQPError/Code/invalidURL`` naming what is wrong
-    ///   (scheme, port, a bad percent escape, an empty vhost, ...). The message never contains
-    ///   the password.
+    ///   (scheme, port, a bad percent escape, an empty vhost, an unknown query parameter, ...).
+    ///   The message never contains the password.
     public init(_ string: String) throws {
         func invalid(_ reason: String) -> AMQPError {
             AMQPError(.invalidURL, "invalid AMQP URL '\(AMQPURL.redacting(string))': \(reason)")
@@ -50,13 +61,24 @@ public struct AMQPURL: Hashable, Sendable, CustomStringConvertible {
             throw invalid("expected amqp://user:password@host:port/vhost")
         }
         let scheme = string[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "amqp" else {
-            throw invalid(scheme == "amqps" ? "amqps (TLS) is not supported"
-                                            : "scheme must be amqp, not '\(scheme)'")
+        guard scheme == "amqp" || scheme == "amqps" else {
+            throw invalid("scheme must be amqp or amqps, not '\(scheme)'")
         }
         var rest = string[schemeEnd.upperBound...]
-        if rest.contains("?") || rest.contains("#") {
-            throw invalid("query parameters and fragments are not supported")
+        if rest.contains("#") { throw invalid("fragments ('#') are not supported") }
+        var tls: AMQPTLSOptions?
+        if let questionMark = rest.firstIndex(of: "?") {
+            let parameters = try AMQPURL.queryParameters(rest[rest.index(after: questionMark)...], invalid)
+            rest = rest[..<questionMark]
+            if scheme == "amqp", let first = parameters.first {
+                throw invalid(AMQPTLSOptions.parameterNames.contains(first.name)
+                              ? "'\(first.name)' is a TLS setting: use amqps://"
+                              : "unknown query parameter '\(first.name)' (amqp:// URLs take none; amqps:// URLs take "
+                                + AMQPTLSOptions.parameterNames.joined(separator: ", ") + ")")
+            }
+            tls = try AMQPTLSOptions(parameters: parameters, invalid)
+        } else if scheme == "amqps" {
+            tls = AMQPTLSOptions()
         }
 
         var path: Substring?
@@ -98,7 +120,7 @@ public struct AMQPURL: Hashable, Sendable, CustomStringConvertible {
         }
         if host.isEmpty { host = "localhost" }
 
-        var port = AMQPURL.defaultPort
+        var port = tls == nil ? AMQPURL.defaultPort : AMQPURL.defaultTLSPort
         if let portText {
             guard let value = Int(portText), (1...65535).contains(value) else {
                 throw invalid("port must be a number from 1 to 65535, not '\(portText)'")
@@ -114,20 +136,36 @@ public struct AMQPURL: Hashable, Sendable, CustomStringConvertible {
             }
             vhost = try AMQPURL.percentDecoded(path, part: "vhost", invalid)
         }
-        self.init(user: user, password: password, host: host, port: port, vhost: vhost)
+        self.init(user: user, password: password, host: host, port: port, vhost: vhost, tls: tls)
     }
 
-    /// `amqp://user:***@host:port/vhost`: the URL without its password.
+    /// `amqp://user:***@host:port/vhost` (with the TLS parameters for `amqps`): the URL without its
+    /// password.
     public var description: String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        return "amqp://\(AMQPURL.percentEncoded(user)):***@\(hostPart):\(port)/"
-            + AMQPURL.percentEncoded(vhost)
+        let query = (tls?.parameters ?? []).map { "\($0.name)=\(AMQPURL.percentEncoded($0.value, keeping: "/:"))" }
+        return "\(scheme)://\(AMQPURL.percentEncoded(user)):***@\(hostPart):\(port)/"
+            + AMQPURL.percentEncoded(vhost) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+    }
+
+    /// `name=value` pairs of a query, percent-decoded.
+    private static func queryParameters(_ query: Substring,
+                                        _ invalid: (String) -> AMQPError) throws -> [(name: String, value: String)] {
+        try query.split(separator: "&").map { pair in
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw invalid("query parameter '\(pair)' has no '=value'")
+            }
+            let name = String(pair[..<equals])
+            return (name, try percentDecoded(pair[pair.index(after: equals)...], part: "\(name) parameter", invalid))
+        }
     }
 
     /// Replaces the password of a URL string that may not parse, for error messages.
     private static func redacting(_ string: String) -> String {
-        guard let schemeEnd = string.range(of: "://"),
-              let at = string[schemeEnd.upperBound...].lastIndex(of: "@") else { return string }
+        guard let schemeEnd = string.range(of: "://") else { return string }
+        // The userinfo ends at the authority's last '@'; a path or query may hold '@' too.
+        let authority = string[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@") else { return string }
         let userInfo = string[schemeEnd.upperBound..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return string }
         return String(string[..<colon]) + ":***" + String(string[at...])
@@ -165,14 +203,17 @@ public struct AMQPURL: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Percent-encodes everything but RFC 3986 unreserved characters, so `/` in a vhost survives.
-    private static func percentEncoded(_ text: String) -> String {
+    /// Percent-encodes everything but RFC 3986 unreserved characters (and `keeping`), so `/` in a
+    /// vhost survives.
+    private static func percentEncoded(_ text: String, keeping: String = "") -> String {
         var result = ""
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                  UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
                  UInt8(ascii: "_"), UInt8(ascii: "~"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            case _ where keeping.utf8.contains(byte):
                 result.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789abcdef".unicodeScalars)

@@ -44,16 +44,30 @@ struct AMQPURLTests {
     }
 
     @Test(arguments: [
-        ("http://h", "scheme must be amqp"),
-        ("amqps://h", "amqps (TLS) is not supported"),
+        ("http://h", "scheme must be amqp or amqps"),
         ("amqp://h/", "trailing '/' names the empty vhost"),
         ("amqp://h:0", "port must be a number"),
         ("amqp://h:99999", "port must be a number"),
         ("amqp://h:x", "port must be a number"),
         ("amqp://h/%zz", "bad percent escape in the vhost"),
         ("amqp://h/%00", "contains %00"),
-        ("amqp://h/v?heartbeat=10", "query parameters"),
+        ("amqp://h/v?heartbeat=10", "unknown query parameter 'heartbeat' (amqp:// URLs take none"),
+        ("amqp://h/v?cacertfile=/ca.pem", "'cacertfile' is a TLS setting: use amqps://"),
+        ("amqp://h/v#top", "fragments"),
         ("127.0.0.1:5672", "expected amqp://"),
+        // amqps:// query parameters
+        ("amqps://h?ca=/x", "unknown query parameter 'ca' (amqps:// URLs take cacertfile, certfile, keyfile, verify, server_name_indication)"),
+        ("amqps://h?heartbeat=5", "unknown query parameter 'heartbeat'"),
+        ("amqps://h?cacertfile=/a&cacertfile=/b", "query parameter 'cacertfile' appears twice"),
+        ("amqps://h?cacertfile=", "query parameter 'cacertfile' has no value"),
+        ("amqps://h?cacertfile", "query parameter 'cacertfile' has no '=value'"),
+        ("amqps://h?verify=yes", "verify must be verify_peer or verify_none, not 'yes'"),
+        ("amqps://h?server_name_indication=a%20b", "server_name_indication must be a DNS name or 'disable'"),
+        ("amqps://h?certfile=/c.pem", "certfile needs keyfile"),
+        ("amqps://h?keyfile=/k.pem", "keyfile needs certfile"),
+        ("amqps://h?cacertfile=/x%zz", "bad percent escape in the cacertfile parameter"),
+        ("amqps://h?cacertfile=/x%00", "the cacertfile parameter contains %00"),
+        ("amqps://h/?cacertfile=/ca.pem", "trailing '/' names the empty vhost"),
     ])
     func refusesWithAReason(url: String, reason: String) {
         #expect {

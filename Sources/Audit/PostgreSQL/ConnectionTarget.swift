@@ -2,13 +2,16 @@ import Foundation
 import CLibPQ
 
 /// What a connection string points at, described without its password, plus the means to scrub that
-/// password from any message libpq produces.
+/// password (and a key's `sslpassword`) from any message libpq produces.
 ///
 /// Why: libpq echoes parts of a malformed URL in its errors (for instance a bad percent-encoded token in
 /// the password), and our errors and logs must never carry a secret.
 struct ConnectionTarget: Sendable {
-    /// `user@host:port/database`, with libpq's defaults where the string leaves a part out.
+    /// `user@host:port/database`, with libpq's defaults where the string leaves a part out, followed by
+    /// ` (sslmode=verify-full)` when the string sets sslmode.
     let description: String
+    /// The string's keywords as libpq parsed them, secrets included: for ``TLSHint`` only, never shown.
+    let options: [String: String]
     private let secrets: [String]
 
     init(connectionString: String) {
@@ -26,14 +29,17 @@ struct ConnectionTarget: Sendable {
             PQconninfoFree(parsed)
         }
         if let errorMessage { PQfreemem(errorMessage) }
-        if let password = options["password"], !password.isEmpty { secrets.append(password) }
+        for keyword in ["password", "sslpassword"] {
+            if let secret = options[keyword], !secret.isEmpty { secrets.append(secret) }
+        }
         self.secrets = secrets.filter { !$0.isEmpty }
+        self.options = options
 
         let user = options["user"] ?? "(default user)"
         let host = options["host"] ?? options["hostaddr"] ?? "(default host)"
         let port = options["port"] ?? "5432"
         let database = options["dbname"] ?? user
-        description = "\(user)@\(host):\(port)/\(database)"
+        description = "\(user)@\(host):\(port)/\(database)" + (options["sslmode"].map { " (sslmode=\($0))" } ?? "")
     }
 
     /// `message` with every password candidate replaced by `*****`. A very short password would mangle
@@ -65,7 +71,7 @@ struct ConnectionTarget: Sendable {
             }
         }
         var search = string[...]
-        while let range = search.range(of: "password") {
+        while let range = search.range(of: "password") { // also finds sslpassword
             let afterKeyword = search[range.upperBound...].drop { $0 == " " }
             if afterKeyword.first == "=" {
                 let value = afterKeyword.dropFirst().drop { $0 == " " }

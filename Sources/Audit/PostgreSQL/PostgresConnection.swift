@@ -23,11 +23,14 @@ public final class PostgresConnection {
     /// - Parameters:
     ///   - url: a libpq connection string, usually `postgresql://user:password@host:port/database`
     ///     (keyword/value strings work too). `connect_timeout` defaults to 10 seconds unless the string
-    ///     sets it; the client encoding is always UTF-8.
+    ///     sets it; the client encoding is always UTF-8. Everything else goes to libpq unchanged,
+    ///     TLS included: `?sslmode=verify-full&sslrootcert=ca.pem&sslcert=client.pem&sslkey=client.key`.
     ///   - logger: receives the server's NOTICE and WARNING messages at debug and warning level.
     /// - Throws: ``PostgresError`` with code `PostgresError.Code.invalidURL` if the string cannot be
-    ///   parsed, or `PostgresError.Code.connectionFailed` if the server is unreachable or refuses the
-    ///   login. Messages name the target as `user@host:port/database` and never contain the password.
+    ///   parsed, or `PostgresError.Code.connectionFailed` if the server is unreachable, refuses the
+    ///   login or the TLS handshake (libpq's message, with a ``PostgresError/hint`` saying what to change:
+    ///   unknown CA, a host name the certificate does not hold, ssl=off on the server, ...). Messages
+    ///   name the target as `user@host:port/database` and never contain the password or `sslpassword`.
     public init(url: String, logger: Logger = Logger(label: "securenets.postgres")) throws {
         let target = ConnectionTarget(connectionString: url)
         self.target = target.description
@@ -55,6 +58,7 @@ public final class PostgresConnection {
             let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             PQfinish(connection)
             throw PostgresError(code: .connectionFailed, message: target.redact(message.trimmed),
+                                hint: TLSHint.hint(for: message, options: target.options), // paths, no secret
                                 statement: target.description)
         }
         handle = connection

@@ -33,9 +33,16 @@ final class PipelineCluster: @unchecked Sendable {
 
     private func url(user: String?) -> String {
         let base = try! AMQPURL(PipelineCluster.baseAMQP)
+        if tls {
+            return TLSEndpoints.amqps(user: user ?? base.user, password: user ?? base.password, vhost: vhost)
+        }
         let credentials = user.map { "\($0):\($0)" } ?? "\(base.user):\(base.password)"
         return "amqp://\(credentials)@\(base.host):\(base.port)/\(vhost)"
     }
+
+    /// Every process reaches the broker over amqps:// and the verifier's database with sslmode=verify-full.
+    let tls: Bool
+    var databaseURL: String { tls ? TLSEndpoints.database : PipelineCluster.databaseURL }
 
     /// Each process connects as its own role, exactly as a deployment should.
     var environment: [String: String] {
@@ -43,14 +50,16 @@ final class PipelineCluster: @unchecked Sendable {
          "SECURENETS_WORKER_AMQP_URL": url(user: "securenets-worker"),
          "SECURENETS_VERIFIER_AMQP_URL": url(user: "securenets-verifier"),
          "SECURENETS_AMQP_URL": "",
-         "SECURENETS_DATABASE_URL": PipelineCluster.databaseURL,
+         "SECURENETS_DATABASE_URL": databaseURL,
          "SECURENETS_HOME": home.path, "SECURENETS_LOG_LEVEL": logLevel]
     }
 
     let logLevel: String
 
-    init(name: String, workers workerCount: Int, verifierArguments: [String] = [], logLevel: String = "info") throws {
+    init(name: String, workers workerCount: Int, verifierArguments: [String] = [], logLevel: String = "info",
+         tls: Bool = false) throws {
         self.logLevel = logLevel
+        self.tls = tls
         let suffix = UUID().uuidString.prefix(8).lowercased()
         self.name = name
         vhost = "securenets-test-\(name)-\(suffix)"

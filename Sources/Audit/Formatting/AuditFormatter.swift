@@ -33,7 +33,8 @@ public struct AuditFormatter: Sendable {
             typealias Key = AuditRecord.CodingKeys
             let selection: [(Key, TextTable.Alignment)] = [
                 (.id, .right), (.createdAt, .left), (.jobID, .left), (.batch, .right), (.segment, .right),
-                (.attempt, .right), (.workerID, .left), (.verdict, .left), (.precisionMode, .left),
+                (.attempt, .right), (.privacyMode, .left), (.pool, .left), (.workerID, .left), (.verdict, .left),
+                (.precisionMode, .left),
                 (.maxResidualRatio, .right), (.verifyMilliseconds, .right), (.reason, .left),
             ]
             var table = TextTable(columns: selection.map { TextTable.Column(title: $0.0.rawValue, alignment: $0.1) })

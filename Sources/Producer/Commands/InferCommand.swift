@@ -66,24 +66,36 @@ struct InferCommand: ParsableCommand {
         try OutputPath.validate(output: output, labels: labels, input: input, model: model)
         BLAS.setThreadCount(threads)
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
-        let rows = try InputValidation.load(input, for: network)
-        let result: Matrix
+        // Read and written a batch at a time: memory does not grow with the file (a CSV input is
+        // converted once to a private temporary .npy, removed at the end).
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("securenets-infer-\(UUID().uuidString).npy")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let rows = try InputValidation.open(input, for: network, csvScratch: scratch)
+        let outputs = try DataFile.rowSink(at: URL(fileURLWithPath: output), rows: rows.rows, columns: network.outputCount)
+        let labelSink = try labels.map { try DataFile.labelSink(at: URL(fileURLWithPath: $0), count: rows.rows) }
+        func emit(_ firstRow: Int, _ batch: Matrix) throws {
+            try outputs.write(batch, atRow: firstRow)
+            let predicted = PredictedLabels.labels(of: batch)
+            try labelSink?.write(Matrix(rows: predicted.count, columns: 1, elements: predicted.map(Float.init)), atRow: firstRow)
+        }
         if inProcess, privacy == .masked {
-            let outcome = try InProcessMaskedInference(batchSize: batchSize, rounds: rounds).run(network: network, input: rows)
-            result = outcome.output
+            let outcome = try InProcessMaskedInference(batchSize: batchSize, rounds: rounds).run(network: network, input: rows, emit: emit)
             let widths = outcome.bitWidths.map(\.description).joined(separator: ", ")
             printError("masked: verified \(rows.rows) rows, \(outcome.checkedProducts) pool products checked exactly mod 2^31-1; bit widths per layer: \(widths)")
         } else if inProcess {
             let secure = InProcessSecureInference(batchSize: batchSize, mode: mode ?? .chained, precision: precision ?? .exact,
                                                   rounds: rounds)
-            let outcome = try secure.run(network: network, input: rows)
-            result = outcome.output
+            let outcome = try secure.run(network: network, input: rows, emit: emit)
             printError("blinded: verified \(rows.rows) rows in \(outcome.segmentCount) segment(s) per batch; worst residual \(String(format: "%.3g", outcome.maxResidualRatio))× its bound")
         } else {
-            result = try network.forward(rows)
+            // Plaintext rows are independent: blocks of a few thousand keep BLAS efficient and memory flat.
+            let block = 4096
+            for start in stride(from: 0, to: rows.rows, by: block) {
+                try emit(start, try network.forward(try rows.rows(start..<min(start + block, rows.rows))))
+            }
         }
-        try DataFile.write(result, to: URL(fileURLWithPath: output))
-        if let labels { try DataFile.writeLabels(PredictedLabels.labels(of: result), to: URL(fileURLWithPath: labels)) }
+        try outputs.finish()
+        try labelSink?.finish()
     }
 }
 

@@ -107,7 +107,13 @@ struct SubmitCommand: ParsableCommand {
         // Everything that can be wrong with the inputs is found before anything is published.
         try OutputPath.validate(output: output, labels: labels, input: input, model: model)
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
-        let rows = try InputValidation.load(input, for: network)
+        let jobID = UUID().uuidString.lowercased()
+        // A CSV input is converted once to a private .npy next to the journals, then moved into its job.
+        let jobs = ServiceEnvironment.home.appendingPathComponent("jobs")
+        try PrivateFiles.makeDirectory(jobs, exclusive: false)
+        let incoming = jobs.appendingPathComponent(".incoming-\(jobID).npy")
+        defer { try? FileManager.default.removeItem(at: incoming) }
+        let rows = try InputValidation.open(input, for: network, csvScratch: incoming)
         let keyring = LocalKeyring()
         if producerKey == nil || verifierKey == nil { try keyring.ensureLocalDefaults() }
         let producerKeyPath = producerKey ?? keyring.producerPrivateKey.path
@@ -119,7 +125,7 @@ struct SubmitCommand: ParsableCommand {
         if privacy == .masked { _ = try MaskedModel(network: network) }  // a layer that does not fit is refused now
         let size = batchSize ?? BatchSizing.largestBatch(for: network, privacy: privacy, mode: mode, maxMessageBytes: maxMessageMb << 20)
         let record = JobRecord(
-            jobID: UUID().uuidString.lowercased(), modelPath: absolute(model),
+            jobID: jobID, modelPath: absolute(model),
             modelFileSHA256: try FileFingerprint.sha256(of: model), inputPath: absolute(input),
             inputFileSHA256: try FileFingerprint.sha256(of: input), outputPath: absolute(output),
             labelsPath: labels.map(absolute), rows: rows.rows, batchSize: min(size, rows.rows), mode: mode,
@@ -127,6 +133,10 @@ struct SubmitCommand: ParsableCommand {
             producerKeyPath: absolute(producerKeyPath), verifierKeyPath: absolute(verifierKeyPath), createdAt: Date(),
             privacy: privacy)
         let journal = try JobJournal(creating: record, home: ServiceEnvironment.home)
+        if FileManager.default.fileExists(atPath: incoming.path) {
+            // The open file stays readable through the rename.
+            try FileManager.default.moveItem(at: incoming, to: journal.convertedInputURL)
+        }
         printError("job \(record.jobID): \(record.rows) rows in \(record.batchCount) batch(es) of up to \(record.batchSize), \(privacy) mode")
         try JobCompletion.run(journal: journal, network: network, input: rows, identity: identity,
                               verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath, broker: broker, logger: logger)
@@ -164,7 +174,7 @@ struct CollectCommand: ParsableCommand {
             throw ValidationError("\(record.inputPath) changed since job \(jobID) was submitted")
         }
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: record.modelPath))
-        let rows = try InputValidation.load(record.inputPath, for: network)
+        let rows = try InputValidation.open(record.inputPath, for: network, csvScratch: journal.convertedInputURL)
         let identity = try KeyFiles.loadPrivateKey(at: URL(fileURLWithPath: record.producerKeyPath))
         let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: record.verifierKeyPath))
         if journal.ignoredLines > 0 {
@@ -178,7 +188,7 @@ struct CollectCommand: ParsableCommand {
 
 /// Runs a job to the end and writes its outputs and summary: shared by `submit` and `collect`.
 enum JobCompletion {
-    static func run(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity,
+    static func run(journal: JobJournal, network: Network, input: RowSource, identity: SigningIdentity,
                     verifierKeys: [TrustedKey], verifierKeyPath: String, broker: BrokerOptions, logger: Logger) throws {
         let record = journal.record
         let started = Date()
@@ -197,21 +207,7 @@ enum JobCompletion {
             printError("securenets: job \(record.jobID) stopped: \(error)\n  Fix that, then finish the job with: securenets collect \(record.jobID)")
             throw ExitCode(3)
         }
-        var parts: [Matrix] = []
-        for batch in 0..<record.batchCount {
-            if journal.done.contains(batch) {
-                parts.append(try journal.output(batch: batch))
-            } else {
-                let rows = record.rows(ofBatch: batch).count
-                parts.append(Matrix(rows: rows, columns: network.outputCount,
-                                    elements: [Float](repeating: .nan, count: rows * network.outputCount)))
-            }
-        }
-        let outputs = Matrix.stacking(parts, columns: network.outputCount)
-        try DataFile.write(outputs, to: URL(fileURLWithPath: record.outputPath))
-        if let labels = record.labelsPath {
-            try DataFile.writeLabels(PredictedLabels.labels(of: outputs), to: URL(fileURLWithPath: labels))
-        }
+        try writeOutputs(journal: journal, columns: network.outputCount)
         let seconds = Date().timeIntervalSince(started)
         print("job \(record.jobID): \(journal.done.count)/\(record.batchCount) batches verified, \(record.rows) rows in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(record.rows) / max(seconds, 1e-9))) rows/s)")
         print("outputs: \(record.outputPath)" + (record.labelsPath.map { ", labels: \($0)" } ?? ""))
@@ -225,5 +221,26 @@ enum JobCompletion {
             }
             throw ExitCode(2)
         }
+    }
+}
+
+extension JobCompletion {
+    /// Writes every batch's verified output (NaN rows for a batch that failed) and its labels, a batch
+    /// at a time from the journal, so memory does not grow with the job.
+    static func writeOutputs(journal: JobJournal, columns: Int) throws {
+        let record = journal.record
+        let outputs = try DataFile.rowSink(at: URL(fileURLWithPath: record.outputPath), rows: record.rows, columns: columns)
+        let labels = try record.labelsPath.map { try DataFile.labelSink(at: URL(fileURLWithPath: $0), count: record.rows) }
+        for batch in 0..<record.batchCount {
+            let range = record.rows(ofBatch: batch)
+            let output = journal.done.contains(batch)
+                ? try journal.output(batch: batch)
+                : Matrix(rows: range.count, columns: columns, elements: [Float](repeating: .nan, count: range.count * columns))
+            try outputs.write(output, atRow: range.lowerBound)
+            let predicted = PredictedLabels.labels(of: output)
+            try labels?.write(Matrix(rows: predicted.count, columns: 1, elements: predicted.map(Float.init)), atRow: range.lowerBound)
+        }
+        try outputs.finish()
+        try labels?.finish()
     }
 }

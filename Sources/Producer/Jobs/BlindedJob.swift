@@ -7,7 +7,7 @@ import SecureNetsMessaging
 /// derives from the journaled seed, so every attempt of a segment carries the same blinded input.
 final class BlindedJob: JobProtection {
     let journal: JobJournal
-    let input: Matrix
+    let input: RowSource
     let identity: SigningIdentity
     let session: BlindingSession
     /// Batch keys of dispatched segments awaiting their reply, so a reply is unblinded without deriving
@@ -19,7 +19,7 @@ final class BlindedJob: JobProtection {
         let segment: Int
     }
 
-    init(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity) {
+    init(journal: JobJournal, network: Network, input: RowSource, identity: SigningIdentity) {
         self.journal = journal
         self.input = input
         self.identity = identity
@@ -41,7 +41,7 @@ final class BlindedJob: JobProtection {
     }
 
     func outgoing(lane batch: Int, segment: Int, attempt: Int, context: JobRunner.PublishContext) throws -> OutgoingJob {
-        let activations = segment == 0 ? input.selectingRows(journal.record.rows(ofBatch: batch))
+        let activations = segment == 0 ? try input.rows(journal.record.rows(ofBatch: batch))
                                        : try journal.segmentInput(batch: batch, segment: segment)
         var rng = batchKeyStream(batch: batch, segment: segment)
         let (blinded, batchKey) = try session.blindInput(activations, segment: segment, using: &rng)

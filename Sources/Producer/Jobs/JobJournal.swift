@@ -196,6 +196,9 @@ final class JobJournal {
 
     func output(batch: Int) throws -> Matrix { try DataFile.readMatrix(at: outputURL(batch: batch)) }
 
+    /// Where a CSV input is kept as float32 `.npy` for reading by batches (owner-only).
+    var convertedInputURL: URL { directory.appendingPathComponent("input.npy") }
+
     private func outputURL(batch: Int) -> URL { directory.appendingPathComponent("batch-\(batch).npy") }
 
 }

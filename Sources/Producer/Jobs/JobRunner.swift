@@ -33,7 +33,7 @@ final class JobRunner {
     private var restoredSteps: [LaneStep] = []
 
     /// Throws `MaskedModeError` when the network does not fit masked mode, or a journal file error.
-    init(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity, verifierKeys: [TrustedKey],
+    init(journal: JobJournal, network: Network, input: RowSource, identity: SigningIdentity, verifierKeys: [TrustedKey],
          verifierKeyPath: String, amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter,
          policy: DispatchPolicy, progressTimeout: TimeInterval?) throws {
         self.journal = journal

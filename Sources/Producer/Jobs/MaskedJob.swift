@@ -13,7 +13,7 @@ import SecureNetsMessaging
 /// before its reply is acked and kept until the other pool's arrives.
 final class MaskedJob: JobProtection {
     let journal: JobJournal
-    let input: Matrix
+    let input: RowSource
     let identity: SigningIdentity
     let model: MaskedModel
     private let quantized: QuantizedModel
@@ -27,7 +27,7 @@ final class MaskedJob: JobProtection {
     }
 
     /// Throws `MaskedModeError` for a layer that does not fit masked mode.
-    init(journal: JobJournal, network: Network, input: Matrix, identity: SigningIdentity) throws {
+    init(journal: JobJournal, network: Network, input: RowSource, identity: SigningIdentity) throws {
         self.journal = journal
         self.input = input
         self.identity = identity
@@ -59,7 +59,7 @@ final class MaskedJob: JobProtection {
     }
 
     private func activations(batch: Int, layer: Int) throws -> Matrix {
-        layer == 0 ? input.selectingRows(journal.record.rows(ofBatch: batch)) : try journal.segmentInput(batch: batch, segment: layer)
+        layer == 0 ? try input.rows(journal.record.rows(ofBatch: batch)) : try journal.segmentInput(batch: batch, segment: layer)
     }
 
     func outgoing(lane: Int, segment layer: Int, attempt: Int, context: JobRunner.PublishContext) throws -> OutgoingJob {

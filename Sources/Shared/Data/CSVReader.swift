@@ -47,48 +47,21 @@ enum CSVReader {
     }
 
     private static func parse<Value>(_ text: String, file: String, valueKind: String,
-                                     value: (Substring) -> Value?) throws -> Table<Value> {
+                                     value: @escaping (Substring) -> Value?) throws -> Table<Value> {
         var table = Table<Value>()
-        var headerColumns: Int?
+        var parser = CSVLineParser(file: file, valueKind: valueKind, value: value)
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (index, line) in lines.enumerated() {
-            let lineNumber = index + 1
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingWhitespace() }
-            if cells.count == 1 && cells[0].isEmpty { continue }
-            if table.lineNumbers.isEmpty && headerColumns == nil {
-                switch try firstLineKind(cells, file: file, line: lineNumber) {
-                case .header:
-                    headerColumns = cells.count
-                    continue
-                case .data: break
-                }
-            }
-            let parsed = cells.map(value)
-            let expected = table.lineNumbers.isEmpty ? (headerColumns ?? cells.count) : table.columns
-            guard cells.count == expected else {
-                let reference = table.lineNumbers.first.map { "line \($0)" } ?? "the header"
-                throw DataFileError(.raggedRows, file: file, line: lineNumber,
-                                    problem: "\(cells.count) cells, but \(reference) has \(expected)")
-            }
-            for (column, cell) in parsed.enumerated() {
-                guard let number = cell else {
-                    throw DataFileError(.notANumber, file: file, line: lineNumber,
-                                        problem: "cell \(column + 1) is \(shown(cells[column])), not \(valueKind)")
-                }
-                table.values.append(number)
-            }
+            guard let row = try parser.consume(line, lineNumber: index + 1) else { continue }
+            table.values.append(contentsOf: row)
             guard table.values.count <= TensorLimits.maxElements else {
-                throw DataFileError(.tooLarge, file: file, line: lineNumber,
+                throw DataFileError(.tooLarge, file: file, line: index + 1,
                                     problem: "more than \(TensorLimits.maxElements) values")
             }
-            table.columns = cells.count
-            table.lineNumbers.append(lineNumber)
+            table.columns = row.count
+            table.lineNumbers.append(index + 1)
         }
-        guard !table.lineNumbers.isEmpty else {
-            throw DataFileError(.empty, file: file,
-                                problem: headerColumns == nil ? "the file is empty" : "the file has a header line but no data")
-        }
+        try parser.finish()
         return table
     }
 }
@@ -111,17 +84,7 @@ extension CSVReader {
     }
 
     /// A cell as error messages show it: quoted and cut to 40 characters, or `empty`.
-    private static func shown(_ cell: Substring) -> String {
+    static func shown(_ cell: Substring) -> String {
         cell.isEmpty ? "empty" : "'\(cell.prefix(40))'"
-    }
-}
-
-extension Substring {
-    /// The text without leading and trailing spaces and tabs (CSV cells are often padded).
-    fileprivate func trimmingWhitespace() -> Substring {
-        let isPadding: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isPadding($0) }), let last = lastIndex(where: { !isPadding($0) })
-        else { return self[endIndex...] }
-        return self[first...last]
     }
 }

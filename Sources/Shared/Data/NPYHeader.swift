@@ -165,10 +165,14 @@ struct NPYHeader {
 
     /// A version 1.0 header for a C-order array, padded with spaces so that the data starts on a
     /// 64-byte boundary as NumPy does (readers may then map the data aligned).
-    static func encoded(descr: String, shape: [Int]) -> Data {
+    ///
+    /// `minimumLength` pads further (in 64-byte steps) so that a header written before the final
+    /// shape is known can be rewritten in place with the same length (`NPYRowWriter`).
+    static func encoded(descr: String, shape: [Int], minimumLength: Int = 0) -> Data {
         var dictionary = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(tupleLiteral(shape)), }"
         let unpadded = magic.count + 2 + 2 + dictionary.utf8.count + 1
-        dictionary += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let total = max((unpadded + 63) / 64 * 64, (minimumLength + 63) / 64 * 64)
+        dictionary += String(repeating: " ", count: total - unpadded) + "\n"
         var data = Data(magic + [1, 0])
         let length = UInt16(dictionary.utf8.count).littleEndian
         withUnsafeBytes(of: length) { data.append(contentsOf: $0) }

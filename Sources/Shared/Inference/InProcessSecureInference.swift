@@ -19,16 +19,26 @@ public struct InProcessSecureInference: Sendable {
 
     /// Runs every batch; throws `SecureInferenceError.verificationFailed` if any segment fails its check.
     public func run(network: Network, input: Matrix) throws -> SecureInferenceResult {
+        var outputs: [Matrix] = []
+        let summary = try run(network: network, input: input) { _, output in outputs.append(output) }
+        return SecureInferenceResult(output: Matrix.stacking(outputs, columns: network.outputCount),
+                                     maxResidualRatio: summary.maxResidualRatio, segmentCount: summary.segmentCount)
+    }
+
+    /// Runs every batch of `input`, read a batch at a time, and hands each batch's outputs to `emit`
+    /// with the batch's first row, in order: memory is one batch, whatever the input's size.
+    /// The result's `output` is empty.
+    public func run(network: Network, input: some RowSource,
+                    emit: (_ firstRow: Int, _ output: Matrix) throws -> Void) throws -> SecureInferenceResult {
         guard input.columns == network.inputCount else {
             throw ModelError.inputWidthMismatch(expected: network.inputCount, actual: input.columns)
         }
         let session = BlindingSession(network: network, mode: mode, keyGenerator: keyGenerator)
         let verifier = SegmentVerifier(rounds: rounds)
-        var outputs: [Matrix] = []
         var worst = 0.0
         for start in stride(from: 0, to: input.rows, by: batchSize) {
             let batchIndex = start / batchSize
-            var activations = input.selectingRows(start..<min(start + batchSize, input.rows))
+            var activations = try input.rows(start..<min(start + batchSize, input.rows))
             for (segment, layers) in session.plan.segments.enumerated() {
                 let (blinded, batchKey) = try session.blindInput(activations, segment: segment)
                 let results = try BlindedForward.run(input: blinded, layers: session.blindedModel.layers[layers],
@@ -42,9 +52,9 @@ public struct InProcessSecureInference: Sendable {
                 worst = max(worst, check.maxResidualRatio)
                 activations = try session.finishSegment(results[results.count - 1], segment: segment, batchKey: batchKey)
             }
-            outputs.append(activations)
+            try emit(start, activations)
         }
-        return SecureInferenceResult(output: Matrix.stacking(outputs, columns: network.outputCount),
+        return SecureInferenceResult(output: Matrix(rows: 0, columns: network.outputCount, elements: []),
                                      maxResidualRatio: worst, segmentCount: session.plan.segments.count)
     }
 }

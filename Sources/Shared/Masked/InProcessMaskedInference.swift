@@ -17,18 +17,28 @@ public struct InProcessMaskedInference: Sendable {
     /// Runs every batch. Throws `ModelError.inputWidthMismatch`, a `MaskedModeError` for a layer that
     /// does not fit, and `MaskedModeError.verificationFailed` if any pool's product fails its check.
     public func run(network: Network, input: Matrix) throws -> MaskedInferenceResult {
+        var outputs: [Matrix] = []
+        let summary = try run(network: network, input: input) { _, output in outputs.append(output) }
+        return MaskedInferenceResult(output: Matrix.stacking(outputs, columns: network.outputCount),
+                                     bitWidths: summary.bitWidths, checkedProducts: summary.checkedProducts)
+    }
+
+    /// Runs every batch of `input`, read a batch at a time, and hands each batch's outputs to `emit`
+    /// with the batch's first row, in order: memory is one batch. The result's `output` is empty.
+    public func run(network: Network, input: some RowSource,
+                    emit: (_ firstRow: Int, _ output: Matrix) throws -> Void) throws -> MaskedInferenceResult {
         guard input.columns == network.inputCount else {
             throw ModelError.inputWidthMismatch(expected: network.inputCount, actual: input.columns)
         }
         let model = try MaskedModel(network: network)
-        var outputs: [Matrix] = []
+        var batches = 0
         for start in stride(from: 0, to: input.rows, by: batchSize) {
-            let batch = input.selectingRows(start..<min(start + batchSize, input.rows))
-            outputs.append(try run(model: model, batch: batch, batchIndex: start / batchSize))
+            let batch = try input.rows(start..<min(start + batchSize, input.rows))
+            try emit(start, try run(model: model, batch: batch, batchIndex: start / batchSize))
+            batches += 1
         }
-        return MaskedInferenceResult(output: Matrix.stacking(outputs, columns: network.outputCount),
-                                     bitWidths: model.layers.map(\.bitWidths),
-                                     checkedProducts: 2 * model.layers.count * outputs.count)
+        return MaskedInferenceResult(output: Matrix(rows: 0, columns: network.outputCount, elements: []),
+                                     bitWidths: model.layers.map(\.bitWidths), checkedProducts: 2 * model.layers.count * batches)
     }
 
     /// One batch through every layer: outputs after the last activation (and the model's softmax or log-softmax).

@@ -184,9 +184,12 @@ def chance_markdown(masked_runs):
 
 
 def failed_checks(masked_runs):
-    """Names of the asserted chance checks that failed."""
+    """Names of the asserted chance checks that failed, and of any run in which the data pool's user
+    could read the mask pool's queue (which would let one pool unmask)."""
     failed = []
     for run in masked_runs:
+        if run["capture"].get("mask_queue_refused") is not True:
+            failed.append(f"{run['rows']} rows: the broker let securenets-worker-data read securenets.jobs.mask")
         if run["rows"] < ASSERTED_MIN_ROWS:
             continue
         failed += [f"{run['rows']} rows, {name}: {check}" for name, scores in run["inputs"].items()

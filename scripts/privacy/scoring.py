@@ -110,7 +110,17 @@ def score_masked_job(attack, alignment, private, true_model, classifier, alpha):
            "chance_labels": {"labels_from_relu": chance.label_checks(attack.pattern_labels, labels, alpha),
                              "labels_from_own_output": chance.label_checks(attack.replica_labels, labels, alpha)}}
     job.update(replica_scores(attack.replica.predict, private, true_model))
+    job["weights_cosine_min"] = weights_cosine_min(attack.replica.weights, true_model)
     return job
+
+
+def weights_cosine_min(received, true_model):
+    """The smallest cosine similarity, over every unit of every layer, between the weights a pool
+    received (W_q) and the true weights: 1 means the pool holds the weights up to one scale per unit."""
+    cosines = []
+    for w_q, (w, _) in zip(received, true_model.weights):
+        cosines.append((w_q * w).sum(axis=0) / (np.linalg.norm(w_q, axis=0) * np.linalg.norm(w, axis=0)))
+    return float(np.concatenate(cosines).min())
 
 
 def masked_checks_per_job():
@@ -127,6 +137,7 @@ def best_of(job):
     best["pearson_within_pixels"] = max((s["pearson_within_pixels"] for s in inputs), key=abs)
     best["classifier_on_true"] = next(iter(inputs))["classifier_on_true"]
     best["positions"] = None
-    for key in ("labels_from_relu", "labels_from_own_output", "replica_accuracy", "replica_agreement", "rows"):
+    for key in ("labels_from_relu", "labels_from_own_output", "replica_accuracy", "replica_agreement",
+                "weights_cosine_min", "rows"):
         best[key] = job[key]
     return best

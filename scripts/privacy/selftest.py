@@ -140,6 +140,8 @@ def masked_case(rows):
           f"{direct['chance']['values_exact']['chance']:.4f} vs {uniform:.4f}")
     check(f"masked {rows}: replica from W_q agrees with the model (the model is not protected)",
           s["replica_agreement"] >= 0.9, f"{s['replica_agreement']:.3f}")
+    check(f"masked {rows}: W_q is the true weights up to one scale per unit", s["weights_cosine_min"] >= 0.999,
+          f"smallest per-unit cosine {s['weights_cosine_min']:.6f}")
     print(f"     masked {rows}: replica accuracy {s['replica_accuracy']:.3f}, agreement {s['replica_agreement']:.3f}")
 
 

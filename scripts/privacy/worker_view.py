@@ -1,10 +1,11 @@
 """What a worker receives, decoded: job frames and the models they name (any privacy mode).
 
-Reads only a capture directory written by `capture.py` (or by `selftest.py`): `jobs/*.bin` and
-`models/*.bin`, one frame per file, exactly the message bodies a worker consumes from
-`securenets.jobs` and the `securenets.models` stream. Frames are decoded with the reference decoder
+Reads only a capture directory written by `capture.py`, `curious_data_worker.py` (or by
+`selftest.py`): `jobs/*.bin` and `models/*.bin`, one frame per file, exactly the message bodies a
+worker consumes from `securenets.jobs` (blinded mode) or `securenets.jobs.data` (masked mode) and the
+`securenets.models` stream. Frames are decoded with the reference decoder
 scripts/protocol/decode_frame.py; model chunks are assembled as docs/PROTOCOL.md §7.2 says.
-Nothing here knows a key, a private row or a label.
+Nothing here knows a key, a seed, a private row or a label.
 """
 
 import glob

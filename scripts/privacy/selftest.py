@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Keeps the leakage harness honest without services (about 20 s on two cores).
+"""Keeps the leakage harness honest without services (about 25 s on two cores).
 
-Synthetic captures written from docs/PROTOCOL.md's math (`synthetic_capture.py`) with the real
-bundled model and the real private rows: the attacks must rebuild the known inputs, link two jobs and
-copy the model; on pure noise of the same shapes they must do no better than the public prior alone.
-Exit status 0 and `N passed, 0 failed` when every check holds.
+Synthetic captures written from docs/PROTOCOL.md's and docs/MASKED.md's math (`synthetic_capture.py`)
+with the real bundled model and the real private rows. Blinded mode: the attacks must rebuild the
+known inputs, link two jobs and copy the model; on pure noise of the same shapes they must do no
+better than the public prior alone. Masked mode (R from the real PRG): every attack must stay inside
+its chance band (`chance.py`) while the replica from W_q copies the model; with R = 0 or a short R the
+same checks must fire. Exit status 0 and `N passed, 0 failed` when every check holds.
 """
 
 import os

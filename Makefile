@@ -9,13 +9,15 @@ demo:
 	scripts/demo.sh
 
 ## Install and start what the tests need (Debian packages, RabbitMQ, PostgreSQL), run the whole suite,
-## then a short libFuzzer run over every decoder (scripts/fuzz/ci.sh) and the leakage harness's
-## selftest (its attacks against synthetic captures with known answers, and against noise).
+## then a short libFuzzer run over every decoder (scripts/fuzz/ci.sh), the leakage harness's
+## selftest (its attacks against synthetic captures with known answers, and against noise) and one
+## real masked-mode job of 100 rows whose attacks must be at chance (docs/PRIVACY-HARNESS.md).
 test: services-up
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 	scripts/fuzz/ci.sh
 	python3 scripts/privacy/selftest.py
+	scripts/privacy/run.sh --privacy masked --sizes 100 --out var/privacy-test >/dev/null
 
 build:
 	$(SWIFT) build
@@ -39,8 +41,9 @@ chaos: services-up
 load: services-up
 	scripts/load.sh $(LOAD_ARGS)
 
-## Leakage harness: what a curious worker recovers from real traffic (docs/PRIVACY-HARNESS.md).
-## PRIVACY_ARGS="--modes chained --sizes 100 --cross-job ''"
+## Leakage harness: what a curious worker recovers from real traffic, both privacy modes; fails if a
+## masked-mode attack is above chance (docs/PRIVACY-HARNESS.md).
+## PRIVACY_ARGS="--privacy masked" or "--privacy blinded --modes chained --sizes 100 --cross-job ''"
 privacy: services-up
 	scripts/privacy/run.sh $(PRIVACY_ARGS)
 

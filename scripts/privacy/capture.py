@@ -13,10 +13,27 @@ import time
 import worker_view
 
 
-def _channel(connection):
+def open_channel(connection):
     channel = connection.channel()
     channel.basic_qos(prefetch_count=64)
     return channel
+
+
+def poll_jobs(connection, channel, stream_consumer, queue, on_chunk):
+    """One basic.get on `queue` (never acked here), starting the models-stream consumer `on_chunk` once
+    the queues exist. Returns (channel, stream_consumer, method, body): body None when the queue is
+    empty, or does not exist yet (the producer or verifier declares the topology; the broker then
+    closes the channel, which is reopened)."""
+    import pika
+    try:
+        method, _, body = channel.basic_get(queue, auto_ack=False)
+        if stream_consumer is None:
+            stream_consumer = channel.basic_consume("securenets.models", on_chunk,
+                                                    arguments={"x-stream-offset": "first"})
+        return channel, stream_consumer, method, body
+    except (pika.exceptions.ChannelClosedByBroker, pika.exceptions.ChannelWrongStateError):
+        time.sleep(0.2)
+        return open_channel(connection), None, None, None
 
 
 def capture(amqp_url, directory, expected_jobs, timeout_seconds=120.0, settle_seconds=2.0):
@@ -30,7 +47,7 @@ def capture(amqp_url, directory, expected_jobs, timeout_seconds=120.0, settle_se
     jobs, chunks, wanted, complete = 0, 0, set(), set()
     chunk_manifests = {}
     last_news = time.monotonic()
-    channel = _channel(connection)
+    channel = open_channel(connection)
     stream_consumer = None
     pending_chunks = []
 
@@ -43,17 +60,8 @@ def capture(amqp_url, directory, expected_jobs, timeout_seconds=120.0, settle_se
             if time.monotonic() > deadline:
                 raise TimeoutError(f"captured {jobs} of {expected_jobs} jobs and models {sorted(complete)} "
                                    f"of {sorted(wanted)} in {timeout_seconds:.0f} s")
-            try:
-                method, _, body = channel.basic_get("securenets.jobs", auto_ack=False)
-                if stream_consumer is None:
-                    stream_consumer = channel.basic_consume("securenets.models", on_chunk,
-                                                            arguments={"x-stream-offset": "first"})
-            except (pika.exceptions.ChannelClosedByBroker, pika.exceptions.ChannelWrongStateError):
-                # The producer declares the topology; until it has, the queues do not exist.
-                time.sleep(0.2)
-                channel = _channel(connection)
-                stream_consumer = None
-                continue
+            channel, stream_consumer, method, body = poll_jobs(connection, channel, stream_consumer,
+                                                               "securenets.jobs", on_chunk)
             if body is not None:
                 with open(os.path.join(directory, "jobs", f"{jobs:04d}.bin"), "wb") as handle:
                     handle.write(body)

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 # import name -> PyPI name
-PACKAGES = {"numpy": "numpy", "scipy": "scipy", "sklearn": "scikit-learn", "pika": "pika", "onnx": "onnx"}
+PACKAGES = {"numpy": "numpy", "scipy": "scipy", "sklearn": "scikit-learn", "pika": "pika", "onnx": "onnx",
+            "cryptography": "cryptography"}
 
 
 def ensure(names=tuple(PACKAGES)):

@@ -1,9 +1,13 @@
 """Ground truth that the attacks never read: the private rows, their labels, the true model, and
-the true correspondence between a blinded job and its plaintext.
+the true correspondence between a received job and its plaintext.
 
-The correspondence is derived without the producer's keys, from the true first layer and the
-captured blinded one, and then proven: every received row must reproduce a private row exactly
-(GroundTruthError otherwise), so a wrong alignment can never inflate a score.
+Blinded mode: the correspondence is derived without the producer's keys, from the true first layer
+and the captured blinded one, and then proven: every received row must reproduce a private row
+exactly (GroundTruthError otherwise), so a wrong alignment can never inflate a score.
+Masked mode: rows and columns are not permuted; that is proven by unmasking with the seed of the
+mask pool's job for the same batch and layer (tapped for ground truth only, never shown to the
+attacks): X̂ − R must be exactly the producer's X_q of the private rows, so a wrong alignment can
+neither inflate a score nor hide a leak as chance.
 """
 
 import json
@@ -13,7 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+import glob
+
+import masked_math
 import public_prior
+import worker_view
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SAMPLE = os.path.join(REPO, "samples", "digits")
@@ -148,9 +156,36 @@ def align_blinded(blinded_input, blinded_first_layer, true_model, private_rows):
     return Alignment(row_of=row_of, pixel_of_column=pixel_of_column)
 
 
-def align_identity(rows, columns):
-    """For traffic that neither permutes rows nor columns (masked mode, synthetic noise): row i is
-    private row i, column k is pixel k, the last column is the constant one."""
+def align_identity(rows, columns, constant_column=True):
+    """For traffic that neither permutes rows nor columns (synthetic noise and broken masking): row i
+    is private row i, column k is pixel k, and (with `constant_column`) the last column is the constant one."""
     pixel_of_column = np.arange(columns)
-    pixel_of_column[-1] = -1
+    if constant_column:
+        pixel_of_column[-1] = -1
     return Alignment(row_of=np.arange(rows), pixel_of_column=pixel_of_column)
+
+
+def mask_seeds(directory):
+    """{(job id, batch, layer): seed} of the mask pool's jobs in a ground-truth directory (`jobs/*.bin`)."""
+    seeds = {}
+    for path in sorted(glob.glob(os.path.join(directory, "jobs", "*.bin"))):
+        with open(path, "rb") as handle:
+            _, manifest, _ = worker_view.decode(handle.read(), path)
+        if manifest.get("pool") == "mask":
+            seeds[(manifest["job_id"], manifest["batch"], manifest["layer"])] = bytes.fromhex(manifest["mask_seed"])
+    return seeds
+
+
+def align_masked(job, seeds, private_rows):
+    """The identity alignment of one masked layer-0 job, proven: X̂ − R (R expanded from the mask pool's
+    seed of the same job, batch and layer) equals the producer's X_q of `private_rows` in every entry."""
+    m = job.manifest
+    key = (m["job_id"], m["batch"], m["layer"])
+    if key not in seeds:
+        raise GroundTruthError(f"no mask-pool job tapped for job {key[0]} batch {key[1]} layer {key[2]}")
+    (x_hat,) = job.residues
+    r = masked_math.mask_rows(seeds[key], *x_hat.shape)
+    x_q, _ = masked_math.quantize_activations(private_rows, m["activation_bits"])
+    if x_q.shape != x_hat.shape or not np.array_equal(masked_math.centred(np.mod(x_hat - r, masked_math.P)), x_q):
+        raise GroundTruthError(f"job {key[0]} batch {key[1]}: X̂ − R is not the quantized private rows")
+    return Alignment(row_of=np.arange(x_hat.shape[0]), pixel_of_column=np.arange(x_hat.shape[1]))

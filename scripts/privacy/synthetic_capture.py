@@ -5,26 +5,15 @@ Deterministic: every key comes from the numpy generator passed in.
 """
 
 import hashlib
-import json
 import os
 import struct
 
 import numpy as np
 
+from frame_encoding import frame
+import masked_math
+
 CHUNK_BYTES = 1 << 16
-
-
-def frame(kind, manifest, tensors=(), metadata=None, blob=b""):
-    """One frame (§2), unsigned."""
-    m = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
-    md = json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode() if metadata else b""
-    out = [b"SNET", bytes([1, kind]), struct.pack("<HI", 0, len(m)), m, struct.pack("<H", 0),
-           struct.pack("<I", len(md)), md, struct.pack("<I", len(tensors))]
-    for t in tensors:
-        t = np.ascontiguousarray(t, dtype="<f4")
-        out += [struct.pack("<II", *t.shape), t.tobytes()]
-    out += [struct.pack("<I", len(blob)), blob]
-    return b"".join(out)
 
 
 def tensor_digest(t):
@@ -69,6 +58,20 @@ def homogeneous(w, b):
     return np.vstack([top, np.append(b, 1.0)])
 
 
+def write_model(directory, index, model):
+    """A model frame as the chunks of the models stream (§7.2); returns its digest."""
+    digest = hashlib.sha256(model).hexdigest()
+    pieces = [model[i:i + CHUNK_BYTES] for i in range(0, len(model), CHUNK_BYTES)] or [b""]
+    os.makedirs(os.path.join(directory, "models"), exist_ok=True)
+    os.makedirs(os.path.join(directory, "jobs"), exist_ok=True)
+    for i, piece in enumerate(pieces):
+        chunk = frame(5, {"count": len(pieces), "index": i, "model_digest": digest, "total_bytes": len(model)},
+                      blob=piece)
+        with open(os.path.join(directory, "models", f"{index:02d}-{i:04d}.bin"), "wb") as handle:
+            handle.write(chunk)
+    return digest
+
+
 def write_job(directory, index, layers, rows, mode, rng, job_id, noise=False):
     """One job of `rows` (B × n_0) under freshly drawn keys, as the producer would publish it:
     the model's chunks and the segment-0 job. `layers` = [(W in × out, b)], ReLU between them."""
@@ -84,16 +87,7 @@ def write_job(directory, index, layers, rows, mode, rng, job_id, noise=False):
             wt = rng.normal(size=wt.shape)
         blinded.append(right(left(inverse(keys[l]), wt), keys[l + 1]).astype(np.float32))
     activations = [{"activation": "relu"}] * (count - 1) + [{"activation": "identity"}]
-    model = frame(4, {"layers": activations, "protocol": 1}, blinded)
-    digest = hashlib.sha256(model).hexdigest()
-    pieces = [model[i:i + CHUNK_BYTES] for i in range(0, len(model), CHUNK_BYTES)] or [b""]
-    os.makedirs(os.path.join(directory, "models"), exist_ok=True)
-    os.makedirs(os.path.join(directory, "jobs"), exist_ok=True)
-    for i, piece in enumerate(pieces):
-        chunk = frame(5, {"count": len(pieces), "index": i, "model_digest": digest, "total_bytes": len(model)},
-                      blob=piece)
-        with open(os.path.join(directory, "models", f"{index:02d}-{i:04d}.bin"), "wb") as handle:
-            handle.write(chunk)
+    digest = write_model(directory, index, frame(4, {"layers": activations, "protocol": 1}, blinded))
     batch_key = monomial(rows.shape[0], signed=not chained or count == 1, rng=rng)
     x = np.hstack([rows, np.ones((rows.shape[0], 1))])
     blinded_input = right(left(batch_key, x), keys[0]).astype(np.float32)
@@ -108,3 +102,46 @@ def write_job(directory, index, layers, rows, mode, rng, job_id, noise=False):
                 "segment_count": 1 if chained else count}
     with open(os.path.join(directory, "jobs", f"{index:04d}.bin"), "wb") as handle:
         handle.write(frame(1, manifest, [blinded_input], {"attempt": 1}))
+
+
+def write_masked_job(directory, truth_directory, index, layers, rows, rng, job_id, masking="uniform"):
+    """One masked-mode job of `rows` (B × n_0) as the producer runs it (docs/MASKED.md), one batch:
+    the quantized model on the stream, and per layer the data pool's job (X̂ = X_q + R mod p in the
+    blob) in `directory`, the mask pool's (the seed of R) in `truth_directory`, which only ground truth
+    reads. Activations are computed as the producer does (unmask, dequantize, add the bias, ReLU
+    between layers). `masking` = "uniform" (R from the real PRG under a random seed), or a broken
+    producer for the controls that the attacks and checks can fail: "none" (R = 0, X̂ = X_q) and
+    "short" (R uniform below 2^16 instead of p)."""
+    widths = [masked_math.bit_widths(w.shape[0]) for w, _ in layers]
+    quantized = [masked_math.quantize_weights(w, bits) for (w, _), (_, bits) in zip(layers, widths)]
+    entries = [{"activation_bits": a, "weight_bits": w} for a, w in widths]
+    model = frame(4, {"layers": entries, "mode": "masked", "modulus": masked_math.P, "protocol": 3},
+                  [w_q.astype(np.float32) for w_q, _ in quantized])
+    digest = write_model(directory, index, model)
+    os.makedirs(os.path.join(truth_directory, "jobs"), exist_ok=True)
+    a = np.asarray(rows, dtype=np.float32)
+    for layer, ((w, b), (w_q, scales), (a_bits, w_bits)) in enumerate(zip(layers, quantized, widths)):
+        x_q, s_x = masked_math.quantize_activations(a, a_bits)
+        seed = rng.bytes(32)
+        if masking == "uniform":
+            r = masked_math.mask_rows(seed, *x_q.shape)
+        elif masking == "short":
+            r = rng.integers(0, 1 << 16, size=x_q.shape)
+        else:
+            r = np.zeros_like(x_q)
+        x_hat = masked_math.mask(x_q, r)
+        common = {"activation_bits": a_bits, "attempt": 1, "batch": 0, "issued_at_ms": 0,
+                  "input_columns": w.shape[0], "job_id": job_id, "layer": layer, "layer_count": len(layers),
+                  "mode": "masked", "model_digest": digest, "model_published_at_ms": 0, "modulus": masked_math.P,
+                  "output_columns": w.shape[1], "producer_key": "0" * 64, "protocol": 3,
+                  "reply_queue": f"securenets.reply.{job_id}", "rows": x_q.shape[0], "weight_bits": w_bits}
+        blob = masked_math.encode_residues(x_hat)
+        data = dict(common, pool="data", input_sha256=hashlib.sha256(blob).hexdigest())
+        with open(os.path.join(directory, "jobs", f"{index:02d}-{layer:04d}.bin"), "wb") as handle:
+            handle.write(frame(6, data, metadata=b"{}", blob=blob))
+        with open(os.path.join(truth_directory, "jobs", f"{index:02d}-{layer:04d}.bin"), "wb") as handle:
+            handle.write(frame(6, dict(common, pool="mask", mask_seed=seed.hex())))
+        z = masked_math.centred(np.mod(masked_math.product(x_hat, w_q) - masked_math.product(r, w_q), masked_math.P))
+        a = (z * (s_x * scales) + np.asarray(b, dtype=np.float64)).astype(np.float32)
+        if layer + 1 < len(layers):
+            a = np.maximum(a, 0)

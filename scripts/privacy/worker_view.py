@@ -1,10 +1,11 @@
 """What a worker receives, decoded: job frames and the models they name (any privacy mode).
 
-Reads only a capture directory written by `capture.py` (or by `selftest.py`): `jobs/*.bin` and
-`models/*.bin`, one frame per file, exactly the message bodies a worker consumes from
-`securenets.jobs` and the `securenets.models` stream. Frames are decoded with the reference decoder
+Reads only a capture directory written by `capture.py`, `curious_data_worker.py` (or by
+`selftest.py`): `jobs/*.bin` and `models/*.bin`, one frame per file, exactly the message bodies a
+worker consumes from `securenets.jobs` (blinded mode) or `securenets.jobs.data` (masked mode) and the
+`securenets.models` stream. Frames are decoded with the reference decoder
 scripts/protocol/decode_frame.py; model chunks are assembled as docs/PROTOCOL.md §7.2 says.
-Nothing here knows a key, a private row or a label.
+Nothing here knows a key, a seed, a private row or a label.
 """
 
 import glob
@@ -17,13 +18,24 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "protocol"))
 import decode_frame  # noqa: E402
+import masked_math  # noqa: E402
+
+# Masked mode's job frame (kind 6, protocol 3). The reference decoder predates masked mode and refuses
+# kinds it does not know; this registers the kind for the harness only (the frame layout is unchanged).
+MASKED_JOB_KIND = 6
+decode_frame.KINDS.setdefault(MASKED_JOB_KIND, "masked_job")
 
 
 @dataclass
 class Job:
     manifest: dict
     metadata: dict
-    tensors: list  # float32 numpy matrices, as received
+    tensors: list  # float32 numpy matrices, as received (blinded mode)
+    residues: list = field(default_factory=list)  # int64 matrices of residues mod p (masked mode's X̂)
+
+    @property
+    def masked(self):
+        return self.manifest.get("mode") == "masked"
 
 
 @dataclass
@@ -87,6 +99,12 @@ def load(directory):
         if frame["kind"] == "job":
             view.jobs.append(Job(manifest=manifest, metadata=metadata or {},
                                  tensors=[tensor_array(t) for t in frame["tensors"]]))
+        elif frame["kind_code"] == MASKED_JOB_KIND:
+            try:
+                residues = masked_math.decode_residues(frame["blob"])
+            except ValueError as error:
+                raise CaptureError(f"{path}: {error}") from error
+            view.jobs.append(Job(manifest=manifest, metadata=metadata or {}, tensors=[], residues=residues))
     chunks = []
     for path in sorted(glob.glob(os.path.join(directory, "models", "*.bin"))):
         with open(path, "rb") as handle:

@@ -20,10 +20,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import decode_frame  # noqa: E402
 import masked_math  # noqa: E402
 
-# Masked mode's job frame (kind 6, protocol 3). The reference decoder predates masked mode and refuses
-# kinds it does not know; this registers the kind for the harness only (the frame layout is unchanged).
+# Masked mode's job frame (kind 6, protocol 3; docs/PROTOCOL.md §14), which the reference decoder reads.
 MASKED_JOB_KIND = 6
-decode_frame.KINDS.setdefault(MASKED_JOB_KIND, "masked_job")
+assert decode_frame.KINDS[MASKED_JOB_KIND] == "masked_job"
 
 
 @dataclass

@@ -19,8 +19,8 @@ struct BrokerOptions: ParsableArguments {
     @Option(help: "Seconds to wait for a reply before dispatching a batch again: the floor, and the value until replies show the real latency (then 4 × the median latency, doubling for each unanswered dispatch of the same batch).")
     var dispatchTimeout = DispatchPolicy.defaultDeadlineFloor
 
-    @Option(help: "Batches dispatched and not yet answered at once (default: 16).")
-    var window = 16
+    @Option(help: "Batches dispatched and not yet answered at once (default: automatic, 2 per worker present — in masked mode per worker of the smaller pool — at least 2, and at most 256 MiB of job messages waiting in the broker).")
+    var window: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
@@ -33,11 +33,11 @@ struct BrokerOptions: ParsableArguments {
         guard dispatchTimeout >= 0.1, dispatchTimeout <= 86_400 else {
             throw ValidationError("--dispatch-timeout must be between 0.1 and 86400 seconds")
         }
-        guard window >= 1, window <= 100_000 else { throw ValidationError("--window must be between 1 and 100000") }
+        if let window, !(1...100_000).contains(window) { throw ValidationError("--window must be between 1 and 100000") }
     }
 
     var policy: DispatchPolicy {
-        DispatchPolicy(maxFailedAttempts: maxAttempts, deadlineFloor: dispatchTimeout, window: window)
+        DispatchPolicy(maxFailedAttempts: maxAttempts, deadlineFloor: dispatchTimeout, window: window ?? WindowSizing.minimum)
     }
 }
 
@@ -196,6 +196,7 @@ enum JobCompletion {
                                verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath,
                                amqpURL: try broker.url(), logger: logger,
                                progress: ProgressReporter(rowsPerBatch: record.batchSize), policy: broker.policy,
+                               automaticWindow: broker.window == nil,
                                progressTimeout: broker.timeout > 0 ? broker.timeout : nil)
         let failed: [Int: String]
         do {

@@ -14,7 +14,7 @@ import Foundation
 ///   (the verifier lets only one attempt of a segment pass, so refusing an earlier attempt's pass would
 ///   leave the segment unable to ever pass); every other reply is ignored and said to be late.
 public struct DispatchScheduler: Sendable {
-    public let policy: DispatchPolicy
+    public private(set) var policy: DispatchPolicy
     public let batchCount: Int
     private var batches: [Batch]
     private var nextFresh = 0
@@ -117,6 +117,12 @@ public struct DispatchScheduler: Sendable {
     }
 
     // MARK: Driving
+
+    /// Changes how many lanes may be in flight (an automatic `--window` follows the workers present).
+    /// Lanes already in flight stay; fresh ones start only while fewer than `window` are.
+    public mutating func setWindow(_ window: Int) {
+        policy.window = max(1, window)
+    }
 
     /// Fails a lane without an action of its own: its partner lane failed, so the batch has (masked mode).
     public mutating func markFailed(batch: Int) {

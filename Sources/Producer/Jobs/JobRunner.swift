@@ -31,12 +31,18 @@ final class JobRunner {
     private var untrustedVerifier: String?
     /// Lane steps the restored journal made due before the first reply.
     private var restoredSteps: [LaneStep] = []
+    /// Whether the window follows the workers present (`WindowSizing`) rather than `--window`.
+    let automaticWindow: Bool
+    /// The largest job message of this job (a batch's protected input), for the backlog budget.
+    private let messageBytes: Int
 
     /// Throws `MaskedModeError` when the network does not fit masked mode, or a journal file error.
     init(journal: JobJournal, network: Network, input: RowSource, identity: SigningIdentity, verifierKeys: [TrustedKey],
          verifierKeyPath: String, amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter,
-         policy: DispatchPolicy, progressTimeout: TimeInterval?) throws {
+         policy: DispatchPolicy, automaticWindow: Bool = false, progressTimeout: TimeInterval?) throws {
         self.journal = journal
+        self.automaticWindow = automaticWindow
+        messageBytes = 4 * journal.record.batchSize * (network.widths.max() ?? 1)
         switch journal.record.privacyMode {
         case .blinded: protection = BlindedJob(journal: journal, network: network, input: input, identity: identity)
         case .masked: protection = try MaskedJob(journal: journal, network: network, input: input, identity: identity)
@@ -129,7 +135,13 @@ final class JobRunner {
         lastProgress = now
         while !scheduler.isComplete {
             for action in scheduler.actions(now: now) { try perform(action, context: context, publisher: publisher) }
-            consumers.refreshIfDue(at: now, on: publisher)
+            if consumers.refreshIfDue(at: now, on: publisher), automaticWindow {
+                let window = WindowSizing.window(consumers: consumers.fewestWorkers, messageBytes: messageBytes)
+                if window * protection.lanesPerBatch != scheduler.policy.window {
+                    logger.info("window", metadata: ["batches": "\(window)", "workers": "\(consumers.fewestWorkers.map(String.init) ?? "unknown")"])
+                    scheduler.setWindow(window * protection.lanesPerBatch)
+                }
+            }
             progress.update(status(warning: waitingReason()))
             if let progressTimeout, now - lastProgress > progressTimeout { throw stalled(because: waitingReason()) }
             let wait = min(1, max(0.01, (scheduler.nextDeadline ?? .infinity) - now))
@@ -293,12 +305,21 @@ struct ConsumerCounts {
     private var counts: [String: Int] = [:]
     private var checkedAt: TimeInterval = -.infinity
 
-    mutating func refreshIfDue(at now: TimeInterval, on connection: AMQPConnection, every interval: TimeInterval = 5) {
-        guard now - checkedAt >= interval else { return }
+    /// Polls the counts when `interval` has passed; true when it did.
+    @discardableResult
+    mutating func refreshIfDue(at now: TimeInterval, on connection: AMQPConnection, every interval: TimeInterval = 5) -> Bool {
+        guard now - checkedAt >= interval else { return false }
         checkedAt = now
         for queue in queues.jobs + queues.results {
             counts[queue] = try? connection.declareQueuePassive(queue).consumerCount
         }
+        return true
+    }
+
+    /// Consumers of the job's jobs queue with the fewest (masked mode: the smaller pool), if known.
+    var fewestWorkers: Int? {
+        let known = queues.jobs.compactMap { counts[$0] }
+        return known.count == queues.jobs.count ? known.min() : nil
     }
 
     /// "no worker is consuming <queue>" for the first queue known to have no consumer.

@@ -15,6 +15,7 @@ test: services-up
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 	scripts/fuzz/ci.sh
+	scripts/deploy/ci.sh
 	python3 scripts/privacy/selftest.py
 
 build:

@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
 """Validates the deployment files under infra/ without a cluster or a container engine.
 
-- Kubernetes (infra/kubernetes): renders each kustomize directory with `kubectl kustomize`; checks the
-  built-in kinds against the Kubernetes schemas of kubernetes-validate (strict) and the operators' kinds
-  (KEDA, RabbitMQ, CloudNativePG) against the subset schemas in infra/kubernetes/schemas; then every
-  container's command line against the real binaries' --help, its variables against those the binaries
-  read, every Secret/ConfigMap/object reference, TLS in every URL, the worker pools (flag, queue, broker
-  user), and that secret templates hold placeholders only.
+- Kubernetes (infra/kubernetes): renders each kustomize directory with the Python renderer in
+  deploycheck/kustomize (no kubectl needed) and holds that renderer against `kubectl kustomize`: its
+  committed output (scripts/deploy/fixtures/kubectl-kustomize) always, kubectl itself when on PATH
+  (regenerate the fixtures after changing infra/kubernetes: scripts/deploy/render.py --write-fixtures);
+  checks the built-in kinds against the Kubernetes schemas of kubernetes-validate (strict) and the
+  operators' kinds (KEDA, RabbitMQ, CloudNativePG) against the subset schemas in
+  infra/kubernetes/schemas; then every container's command line against the real binaries' --help, its
+  variables against those the binaries read, every Secret/ConfigMap/object reference, TLS in every URL,
+  the worker pools (flag, queue, broker user), and that secret templates hold placeholders only.
 - Compose (infra/compose/compose.yaml): the same for its services, its variables against new-env, and
   its services, volumes and files.
 - Broker permissions: Kubernetes and compose grant exactly what infra/local/rabbitmq grants.
 - Container (infra/container/Dockerfile): stages, static Swift runtime, the runtime package list.
 Then a self-check: deliberately broken copies must each be rejected (deploycheck/breakages.py).
-Needs: pip install -r scripts/deploy/requirements.txt, kubectl, and built binaries (swift build).
+Needs: the packages of scripts/deploy/requirements.txt and built binaries (swift build); not kubectl.
+scripts/deploy/ci.sh (make test) installs the packages in a virtual environment and runs this.
 Exit 0 when everything passes.
 """
 import argparse
@@ -22,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 try:
-    from deploycheck import breakages, checks, environment_names  # noqa: E402
+    from deploycheck import breakages, checks, environment_names, render_fixtures  # noqa: E402
     from deploycheck.command_line import CommandLine  # noqa: E402
     from deploycheck.deployment import RenderError, load  # noqa: E402
     from deploycheck.schemas import SchemaValidator  # noqa: E402
@@ -56,6 +60,13 @@ def main() -> int:
     def run_checks(target):
         return checks.run(target, schemas, cli, names)
 
+    # The renderer that produced `deployment`, held against kubectl's output (committed, and live if any).
+    render_problems, render_summary = render_fixtures.check(REPO / "infra/kubernetes",
+                                                            render_fixtures.Kubectl.on_path())
+    for problem in render_problems:
+        print(f"FAIL {problem}")
+    print(f"deploy validate: {render_summary}")
+
     problems = run_checks(deployment)
     for problem in problems:
         print(f"FAIL {problem}")
@@ -74,7 +85,7 @@ def main() -> int:
             elif arguments.verbose:
                 print(f"  rejected: {name}\n      with: {caught}")
         print(f"deploy validate: self-check: {len(results) - failures} of {len(results)} broken copies rejected")
-    return 1 if problems or failures else 0
+    return 1 if render_problems or problems or failures else 0
 
 
 if __name__ == "__main__":

@@ -124,6 +124,14 @@ FILE_BREAKAGES = {
     "a kustomization that does not render (missing resource)": (
         lambda infra: _edit(infra / "kubernetes/workers/data/kustomization.yaml", "  - ../base", "  - ../base\n  - ../missing"),
         'render failed'),
+    "a kustomization field the Python renderer does not implement (commonAnnotations)": (
+        lambda infra: _edit(infra / "kubernetes/workers/data/kustomization.yaml", "nameSuffix: -data",
+                            "nameSuffix: -data\ncommonAnnotations:\n  owner: ops"),
+        'commonAnnotations not implemented'),
+    "an overlay patch whose target matches nothing (kustomize would skip it silently)": (
+        lambda infra: _edit(infra / "kubernetes/workers/mask/kustomization.yaml", "      kind: ScaledObject\n",
+                            "      kind: ScaledObjekt\n"),
+        'matches no resource'),
     "compose broker permissions drifting from infra/local/rabbitmq": (
         lambda infra: _edit(infra / "compose/broker-setup.sh", r"'^securenets\.(jobs|models)$'", "'.*'"),
         'differ from infra/local/rabbitmq'),

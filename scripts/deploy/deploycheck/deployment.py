@@ -1,13 +1,14 @@
-"""The deployment files, loaded: each kustomize directory rendered by `kubectl kustomize`, its secret
-templates, the compose file and the scripts beside it. Checks read this model, never the files, so
-that the self-check can run them on broken copies."""
+"""The deployment files, loaded: each kustomize directory rendered (by the Python renderer in
+deploycheck/kustomize, which render_fixtures holds against `kubectl kustomize`), its secret templates,
+the compose file and the scripts beside it. Checks read this model, never the files, so that the
+self-check can run them on broken copies."""
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from . import kustomize
 
 # The kustomize directories that are deployed (workers/base only through the overlays).
 KUSTOMIZATIONS = ("control", "workers/blinded", "workers/data", "workers/mask")
@@ -20,7 +21,7 @@ class RenderError(Exception):
 
 @dataclass
 class Bundle:
-    """One kustomize directory: what `kubectl kustomize` renders, and the templates applied beside it."""
+    """One kustomize directory: what it renders, and the templates applied beside it."""
 
     name: str
     directory: Path
@@ -47,19 +48,11 @@ class Deployment:
     runtime_packages: list
 
 
-def kubectl() -> str:
-    path = shutil.which("kubectl")
-    if path is None:
-        raise RenderError("kubectl not found: it renders the kustomize directories (kubectl kustomize); install "
-                          "kubectl 1.27 or newer (Debian's kubernetes-client 1.20 is too old for `labels:`)")
-    return path
-
-
 def render(directory: Path) -> list:
-    result = subprocess.run([kubectl(), "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        raise RenderError(f"kubectl kustomize {directory} failed: {result.stderr.strip()}")
-    return [document for document in yaml.safe_load_all(result.stdout) if document]
+    try:
+        return kustomize.render(directory)
+    except kustomize.KustomizeError as error:
+        raise RenderError(str(error)) from None
 
 
 def documents(path: Path) -> list:

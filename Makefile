@@ -17,7 +17,7 @@ test: services-up
 	$(SWIFT) test --no-parallel
 	scripts/fuzz/ci.sh
 	scripts/deploy/ci.sh
-	python3 scripts/privacy/selftest.py
+	scripts/privacy/python scripts/privacy/selftest.py
 	scripts/privacy/run.sh --privacy masked --sizes 100 --out var/privacy-test >/dev/null
 
 build:

@@ -11,4 +11,4 @@ for product in securenets securenets-verifier securenets-worker; do
 done
 bin_dir=$("$swift" build --show-bin-path)
 infra/local/up >/dev/null
-exec python3 scripts/privacy/run.py --bin-dir "$bin_dir" "$@"
+exec scripts/privacy/python scripts/privacy/run.py --bin-dir "$bin_dir" "$@"

@@ -25,13 +25,9 @@ final class MaskedHostileWorker {
     }
 
     func run(maxJobs: Int, prefetch: Int, stop: StopSignal) throws {
-        let consumer = try AMQPConnection(url: url, connectionName: "hostile \(id) consume", maxBodyBytes: 128 << 20, logger: logger)
-        defer { consumer.close() }
-        let publisher = try AMQPConnection(url: url, connectionName: "hostile \(id) publish", maxBodyBytes: 128 << 20, logger: logger)
-        defer { publisher.close() }
-        try publisher.enablePublisherConfirms()
-        try consumer.setPrefetch(count: UInt16(clamping: max(prefetch, 1)))
-        let models = ModelProvider(cache: ModelCache(maxBytes: 1 << 28), reader: ModelStreamReader(url: url, maxModelBytes: 1 << 28, logger: logger))
+        let session = try HostileSession(url: url, id: id, prefetch: prefetch, logger: logger)
+        defer { session.close() }
+        let (consumer, publisher, models) = (session.consumer, session.publisher, session.models)
         _ = try consumer.consume(queue: SecureNetsTopology.jobsQueue(pool: pool.rawValue))
         print("hostile \(mode.rawValue) \(pool) ready"); fflush(stdout)
         var handled = 0

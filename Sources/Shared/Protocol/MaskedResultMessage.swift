@@ -58,15 +58,8 @@ public struct MaskedResultMessage: Sendable, Equatable {
         guard frame.kind == .maskedResult else { throw ManifestError.invalid("expected a masked result frame, got \(frame.kind)") }
         let manifest = try ManifestCoding.decode(MaskedJobManifest.self, from: frame.manifest, what: "masked job manifest")
         try manifest.validate()
-        var metadata = WorkerMetadata.unusable
-        var defect: Defect?
-        do {
-            let claimed = try ManifestCoding.decode(WorkerMetadata.self, from: frame.metadata, what: "result metadata")
-            try claimed.validate()
-            metadata = claimed
-        } catch {
-            defect = .metadata("\(error)")
-        }
+        let (metadata, problem) = WorkerMetadata.decodeLeniently(frame.metadata)
+        var defect = problem.map(Defect.metadata)
         var maskedInput: ResidueMatrix?, product: ResidueMatrix?
         do {
             let matrices = try ResidueCoding.decode(frame.blob, maxElements: limits.maxTensorElements)

@@ -67,15 +67,8 @@ public struct ResultMessage: Sendable, Equatable {
         let manifest = try ManifestCoding.decode(JobManifest.self, from: frame.manifest, what: "job manifest")
         try manifest.validate()
         guard let input = frame.tensors.first else { throw ManifestError.invalid("a result carries no input tensor") }
-        var defect: Defect?
-        var metadata = WorkerMetadata.unusable
-        do {
-            let claimed = try ManifestCoding.decode(WorkerMetadata.self, from: frame.metadata, what: "result metadata")
-            try claimed.validate()
-            metadata = claimed
-        } catch {
-            defect = .metadata("\(error)")
-        }
+        let (metadata, problem) = WorkerMetadata.decodeLeniently(frame.metadata)
+        var defect = problem.map(Defect.metadata)
         if defect == nil, frame.tensors.count != manifest.layerCount + 1 {
             defect = .tensorCount(found: frame.tensors.count, expected: manifest.layerCount + 1)
         }

@@ -22,6 +22,18 @@ public struct WorkerMetadata: Sendable, Equatable, Codable {
     /// Recorded in place of metadata that failed `validate()`.
     public static let unusable = WorkerMetadata(workerID: "invalid", computeMs: 0)
 
+    /// The metadata in a result's metadata bytes, or `unusable` and why it could not be used: a
+    /// result with bad metadata is still answered (as a failed attempt), never dropped.
+    static func decodeLeniently(_ bytes: [UInt8]) -> (metadata: WorkerMetadata, problem: String?) {
+        do {
+            let claimed = try ManifestCoding.decode(WorkerMetadata.self, from: bytes, what: "result metadata")
+            try claimed.validate()
+            return (claimed, nil)
+        } catch {
+            return (.unusable, "\(error)")
+        }
+    }
+
     /// Throws `ManifestError.invalid` naming the field unless `worker_id` is 1–64 of `[A-Za-z0-9._-]` and
     /// `compute_ms` a finite number in 0…`maxComputeMs`.
     public func validate() throws {

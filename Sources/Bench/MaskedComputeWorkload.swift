@@ -27,7 +27,7 @@ struct MaskedComputeWorkload {
             data.append(try request.dataPoolInput.compute(weights: layer.weights))
             mask.append(try request.maskPoolInput.compute(weights: layer.weights))
             activations = try LayerMasking.unmask(data: data[data.count - 1], mask: mask[mask.count - 1], for: layer,
-                                                  inputScale: request.inputScale)
+                                                  inputScales: request.inputScales)
             layer.activation.apply(to: &activations)
         }
         (layerInputs, self.requests, dataProducts, maskProducts) = (inputs, requests, data, mask)
@@ -51,7 +51,7 @@ struct MaskedComputeWorkload {
         for (index, layer) in model.layers.enumerated() {
             let request = try LayerMasking.mask(activations, for: layer, seed: requests[index].seed)
             activations = try LayerMasking.unmask(data: dataProducts[index], mask: maskProducts[index], for: layer,
-                                                  inputScale: request.inputScale)
+                                                  inputScales: request.inputScales)
             layer.activation.apply(to: &activations)
         }
         model.outputNormalization.apply(to: &activations)

@@ -49,3 +49,43 @@ struct ExportPipelineTests {
         return rows
     }
 }
+
+/// Masked mode through the broker on every fixture model (the digits models and every export pattern):
+/// each job's outputs equal the in-process masked run's bit for bit — and that run is held to the
+/// quantization bound and ≥ 99.5 % label agreement on the same fixtures (`MaskedInferenceTests`) —
+/// and the labels agree with onnxruntime's on at least 99.5 % of rows.
+@Suite("Masked mode through the broker, every fixture", .serialized)
+struct MaskedExportPipelineTests {
+    static let models = ["digits-pytorch", "digits-keras", "digits-sklearn", "digits-sigmoid", "digits-tanh", "digits-leakyrelu",
+                         "digits-logits", "export-torch-activations", "export-torch-standardize-bn", "export-tf2onnx-opset9",
+                         "export-external", "export-opset10", "export-opset11", "export-opset12", "export-opset14",
+                         "export-opset15", "export-opset16", "export-opset17", "export-opset18", "export-opset19",
+                         "export-opset20", "export-opset21", "sklearn-pipeline-mlp", "sklearn-pipeline-mlp-binary",
+                         "sklearn-mlp-binary", "sklearn-mlp-regressor", "sklearn-logistic", "sklearn-logistic-binary",
+                         "sklearn-linear-regression"]
+
+    @Test func everyFixtureMatchesTheInProcessMaskedRun() throws {
+        let cluster = try PipelineCluster(name: "masked-fixtures", workers: 0)
+        defer { cluster.shutdown() }
+        try cluster.waitForTopology()
+        try cluster.startPools()
+        let inputsURL = RepositoryPaths.fixture("digits-inputs.npy")
+        let inputs = try DataFile.readMatrix(at: inputsURL)
+        for model in Self.models {
+            let modelURL = RepositoryPaths.fixture("\(model).onnx")
+            let job = try cluster.submit(model: modelURL, input: inputsURL, batchSize: 360, privacy: "masked")
+            #expect(job.status == 0, "\(model): \(job.stderr)\n\(cluster.diagnostics())")
+            guard job.status == 0 else { continue }
+            let network = try ONNXImporter.load(contentsOf: modelURL)
+            let inProcess = try InProcessMaskedInference(batchSize: 360).run(network: network, input: inputs).output
+            #expect(try DataFile.readMatrix(at: job.outputs) == inProcess, "\(model)")
+            let reference = try DataFile.readMatrix(at: RepositoryPaths.fixture("\(model)-reference.npy"))
+            if reference.columns > 1 {
+                let labels = try DataFile.readLabels(at: job.labels)
+                let agreement = Double(zip(labels, reference.rowArgmax()).filter { $0 == $1 }.count) / Double(labels.count)
+                #expect(agreement >= 0.995, "\(model): label agreement with onnxruntime \(agreement)")
+            }
+            #expect(try cluster.auditRows(job: job.id).allSatisfy { $0.verdict == .passed && $0.privacyMode == "masked" }, "\(model)")
+        }
+    }
+}

@@ -32,8 +32,8 @@ struct FlowControlTests {
         return (job, peak.value)
     }
 
-    @Test(arguments: [["--window", "3"], []])
-    func aJobLargerThanItsWindowCompletesWithABoundedBacklog(_ window: [String]) throws {
+    @Test(arguments: [3, nil] as [Int?])
+    func aJobLargerThanItsWindowCompletesWithABoundedBacklog(_ window: Int?) throws {
         let cluster = try PipelineCluster(name: "window", workers: 0)
         defer { cluster.shutdown() }
         try cluster.waitForTopology()
@@ -41,11 +41,11 @@ struct FlowControlTests {
         try cluster.waitUntil("both pools to be ready") { pools.allSatisfy { $0.log.contains("worker ready") } }
         // 360 rows in batches of 10: 36 batches, 12 × (or, automatic, 18 ×) the window.
         let (job, peak) = try Self.peakReadyJobs(cluster) {
-            try cluster.submit(batchSize: 10, privacy: "masked", extra: window)
+            try cluster.submit(batchSize: 10, privacy: "masked", window: window)
         }
         #expect(job.status == 0, "\(job.stderr)\n\(cluster.diagnostics())")
         // Automatic: one worker per pool, so two batches; explicit: three.
-        let limit = window.isEmpty ? 2 : 3
+        let limit = window ?? 2
         #expect(peak <= limit, "a pool's jobs queue held \(peak) jobs; the window is \(limit) batches")
         let reference = try InProcessMaskedInference(batchSize: 10).run(network: try Reference.network, input: try Reference.inputs).output
         #expect(try DataFile.readMatrix(at: job.outputs) == reference)

@@ -47,16 +47,17 @@ struct SubmitCommand: ParsableCommand {
         commandName: "submit",
         abstract: "Protect a model and data set, have the cloud compute it, verify every batch, unprotect.",
         discussion: """
-        --privacy masked (the default) sends each layer's input to two worker pools that must not collude:
-        the data pool gets the quantized input plus a fresh one-time pad mod 2^31-1, the mask pool only
-        the pad's seed; each product is verified exactly, and this machine unmasks it and applies the
-        activation (start workers with `securenets-worker --pool data` and `--pool mask`). --privacy
-        blinded uses monomial blinding on one pool (workers without --pool): faster, but measured to hide
+        --privacy masked (the default) sends each layer's input to two worker pools that must not collude: \
+        the data pool gets the quantized input plus a fresh one-time pad mod 2^31-1, the mask pool only \
+        the pad's seed; each product is verified exactly, and this machine unmasks it and applies the \
+        activation (start workers with `securenets-worker --pool data` and `--pool mask`). --privacy \
+        blinded uses monomial blinding on one pool (workers without --pool): faster, but measured to hide \
         almost nothing of the inputs (docs/SECURITY.md); --mode and --precision apply to it only.
-        Every batch is checked by the verifier before it is accepted. The job is journaled in $SECURENETS_HOME/jobs/<job-id>, so if
-        this process dies, `securenets collect <job-id>` finishes it. Outputs are written in input order;
-        rows of batches that could not be verified are NaN in --output and -1 in --labels, the summary
-        names those rows and batches, and the exit status is non-zero. --output and --labels must differ
+
+        Every batch is checked by the verifier before it is accepted. The job is journaled in $SECURENETS_HOME/jobs/<job-id>, so if \
+        this process dies, `securenets collect <job-id>` finishes it. Outputs are written in input order; \
+        rows of batches that could not be verified are NaN in --output and -1 in --labels, the summary \
+        names those rows and batches, and the exit status is non-zero. --output and --labels must differ \
         from each other and from --input and --model.
         """
     )

@@ -98,7 +98,7 @@ final class MaskedJob: JobProtection {
         let maskedLayer = model.layers[layer]
         let input = try activations(batch: batch, layer: layer)
         var z = try LayerMasking.unmask(data: data, mask: mask, for: maskedLayer,
-                                        inputScale: try LayerMasking.inputScale(of: input, for: maskedLayer))
+                                        inputScales: try LayerMasking.inputScales(of: input, for: maskedLayer))
         maskedLayer.activation.apply(to: &z)
         for pool in MaskedPool.allCases { products.removeValue(forKey: ProductKey(batch: batch, layer: layer, pool: pool)) }
         let lanes = MaskedPool.allCases.map { Self.lane(batch: batch, pool: $0) }

@@ -71,7 +71,7 @@ public struct InProcessMaskedInference: Sendable {
             products[input.pool] = product
         }
         return try LayerMasking.unmask(data: products[.data]!, mask: products[.mask]!, for: layer,
-                                       inputScale: request.inputScale)
+                                       inputScales: request.inputScales)
     }
 }
 

@@ -3,29 +3,31 @@ import CModP
 /// The producer's two steps around each masked layer (DESIGN §8): mask its input before it leaves,
 /// unmask the pools' products when they return. Pure functions of their arguments and the seed.
 public enum LayerMasking {
-    /// What leaves the producer for one batch and layer, and the scale it keeps.
+    /// What leaves the producer for one batch and layer, and the scales it keeps.
     public struct Request: Sendable {
         /// X̂ = (X_q + R) mod p, for the data pool.
         public let maskedInput: ResidueMatrix
         /// The seed of R, for the mask pool only.
         public let seed: MaskSeed
-        /// s_x: the activations' scale, kept by the producer for `unmask`.
-        public let inputScale: Double
+        /// s_x,i per row i: the activations' scales, kept by the producer for `unmask`.
+        public let inputScales: [Double]
 
         /// The data pool's and the mask pool's inputs.
         public var dataPoolInput: PoolInput { .masked(maskedInput) }
         public var maskPoolInput: PoolInput { .seed(seed, rows: maskedInput.rows) }
     }
 
-    /// Quantizes `activations` (B × K) at the layer's activation width with one scale for the batch,
-    /// s_x = max|x| / (2^(a−1) − 1) (1 when all are 0), x_q = round(x / s_x), and masks them with
-    /// R expanded from `seed`: X̂ = (x_q + R) mod p. Throws `MaskedModeError.shape` for the wrong
-    /// width and `.nonFinite` for NaN or infinite activations.
+    /// Quantizes `activations` (B × K) at the layer's activation width with one scale per row,
+    /// s_x,i = max_k |x_ik| / (2^(a−1) − 1) (1 for a row of zeros), x_q = round(x / s_x,i), and masks
+    /// them with R expanded from `seed`: X̂ = (x_q + R) mod p. A row's scale is its own, so a row is
+    /// quantized the same whatever batch it travels in, and a row of small values is not flattened by
+    /// a large one beside it. Throws `MaskedModeError.shape` for the wrong width and `.nonFinite` for
+    /// NaN or infinite activations.
     public static func mask(_ activations: Matrix, for layer: MaskedLayer, seed: MaskSeed = .random()) throws -> Request {
         guard activations.columns == layer.inputCount else {
             throw MaskedModeError.shape("layer \(layer.index) ('\(layer.name)') has \(layer.inputCount) inputs, the batch has \(activations.columns) columns")
         }
-        let scale = try inputScale(of: activations, for: layer)
+        let scales = try inputScales(of: activations, for: layer)
         let limit = layer.bitWidths.activationLimit
         let rows = activations.rows, columns = activations.columns
         let stream = MaskStream(seed: seed)
@@ -33,45 +35,57 @@ public enum LayerMasking {
             activations.elements.withUnsafeBufferPointer { source in
                 ParallelRows.forEach(rows: rows, columns: columns) { range in
                     // R's rows go straight into the output, which the kernel then masks in place.
-                    let start = range.lowerBound * columns
-                    for r in range { stream.fillRow(r, into: target + r * columns, count: columns) }
-                    sn_modp_quantize_and_mask(source.baseAddress! + start, range.count * columns, 1 / scale, limit,
-                                              target + start, target + start)
+                    for r in range {
+                        let row = target + r * columns
+                        stream.fillRow(r, into: row, count: columns)
+                        sn_modp_quantize_and_mask(source.baseAddress! + r * columns, columns, 1 / scales[r], limit, row, row)
+                    }
                 }
             }
         }
-        return Request(maskedInput: masked, seed: seed, inputScale: scale)
+        return Request(maskedInput: masked, seed: seed, inputScales: scales)
     }
 
-    /// s_x for `activations` at `layer`'s activation width: max|x| / (2^(a−1) − 1), or 1 when all are 0.
-    /// What `mask` uses and `unmask` needs back; a pure function of the batch, so a producer that
-    /// resumes a job recomputes it instead of storing it. Throws `.nonFinite` for NaN or ±Inf.
-    public static func inputScale(of activations: Matrix, for layer: MaskedLayer) throws -> Double {
-        let largest = activations.elements.reduce(Float(0)) { max($0, abs($1)) }
-        guard largest.isFinite, activations.isFinite else {
+    /// s_x,i for each row of `activations` at `layer`'s activation width: max_k |x_ik| / (2^(a−1) − 1),
+    /// or 1 for a row of zeros. What `mask` uses and `unmask` needs back; a pure function of the rows,
+    /// so a producer that resumes a job recomputes it instead of storing it. Throws `.nonFinite` for
+    /// NaN or ±Inf.
+    public static func inputScales(of activations: Matrix, for layer: MaskedLayer) throws -> [Double] {
+        guard activations.isFinite else {
             throw MaskedModeError.nonFinite(layer: layer.index, name: layer.name, what: "input activations")
         }
-        return largest > 0 ? Double(largest) / Double(layer.bitWidths.activationLimit) : 1
+        let limit = Double(layer.bitWidths.activationLimit), columns = activations.columns
+        return activations.elements.withUnsafeBufferPointer { elements in
+            (0..<activations.rows).map { r in
+                var largest: Float = 0
+                for value in elements[(r * columns)..<((r + 1) * columns)] { largest = max(largest, abs(value)) }
+                return largest > 0 ? Double(largest) / limit : 1
+            }
+        }
     }
 
-    /// Ẑ = s_x·s_j·centre(Z_A − Z_B mod p) + b_j: the layer's pre-activations (B × N) in float32, from
-    /// the data pool's `data` and the mask pool's `mask` products. Throws `MaskedModeError.shape`
-    /// unless both are B × N for the layer.
+    /// Ẑ_ij = s_x,i·s_j·centre(Z_A − Z_B mod p)_ij + b_j: the layer's pre-activations (B × N) in float32,
+    /// from the data pool's `data` and the mask pool's `mask` products and the rows' `inputScales`.
+    /// Throws `MaskedModeError.shape` unless both are B × N for the layer and there is a scale per row.
     public static func unmask(data: ResidueMatrix, mask: ResidueMatrix, for layer: MaskedLayer,
-                              inputScale: Double) throws -> Matrix {
-        guard data.columns == layer.outputCount, mask.rows == data.rows, mask.columns == data.columns else {
+                              inputScales: [Double]) throws -> Matrix {
+        guard data.columns == layer.outputCount, mask.rows == data.rows, mask.columns == data.columns,
+              inputScales.count == data.rows else {
             throw MaskedModeError.shape("layer \(layer.index) ('\(layer.name)') has \(layer.outputCount) outputs; data pool returned \(data.shapeDescription), mask pool \(mask.shapeDescription)")
         }
         let rows = data.rows, columns = data.columns
-        let scales = layer.weightScales.map { Float(inputScale * $0) }
         // No zero fill: the kernel writes every element.
         let elements = [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
             data.elements.withUnsafeBufferPointer { a in
                 mask.elements.withUnsafeBufferPointer { b in
                     guard let out = out.baseAddress, let a = a.baseAddress, let b = b.baseAddress else { return }
                     ParallelRows.forEach(rows: rows, columns: columns) { range in
-                        let start = range.lowerBound * columns
-                        sn_modp_unmask_dequantize(a + start, b + start, range.count, columns, scales, layer.bias, out + start)
+                        var scales = [Float](repeating: 0, count: columns)
+                        for r in range {
+                            for j in 0..<columns { scales[j] = Float(inputScales[r] * layer.weightScales[j]) }
+                            let start = r * columns
+                            sn_modp_unmask_dequantize(a + start, b + start, 1, columns, scales, layer.bias, out + start)
+                        }
                     }
                 }
             }

@@ -132,14 +132,18 @@ final class PipelineCluster: @unchecked Sendable {
 
     /// Submits the bundled sample (or `model` and `input`) and returns the job id and output paths.
     /// Runs `securenets submit` on the sample (or `model`, `input`) in `privacy` mode: blinded by default,
-    /// since the cluster's plain workers serve blinded-mode jobs (`startPools` for masked mode).
+    /// since the cluster's plain workers serve blinded-mode jobs (`startPools` for masked mode). With a
+    /// `window` of 16 batches (every batch of the sample at once, whatever workers exist yet, which many
+    /// tests rely on); nil leaves the producer's automatic window.
     func submit(model: URL = RepositoryPaths.sampleModel, input: URL = RepositoryPaths.sampleInputs, batchSize: Int,
-                privacy: String = "blinded", extra: [String] = [], timeout: TimeInterval = 240) throws -> SubmittedJob {
+                privacy: String = "blinded", window: Int? = 16, extra: [String] = [],
+                timeout: TimeInterval = 240) throws -> SubmittedJob {
         let outputs = home.appendingPathComponent("outputs-\(UUID().uuidString.prefix(6)).npy")
         let labels = home.appendingPathComponent("labels-\(UUID().uuidString.prefix(6)).npy")
         let result = try securenets(["submit", "--model", model.path, "--input", input.path,
                                      "--output", outputs.path, "--labels", labels.path,
-                                     "--batch-size", String(batchSize), "--timeout", "120", "--privacy", privacy] + extra,
+                                     "--batch-size", String(batchSize), "--timeout", "120", "--privacy", privacy]
+                                     + (window.map { ["--window", String($0)] } ?? []) + extra,
                                     timeout: timeout)
         guard let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else {
             throw HarnessError("submit printed no summary (status \(result.status)): \(result.stderr)\n\(diagnostics())")

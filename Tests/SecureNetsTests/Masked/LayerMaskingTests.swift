@@ -18,9 +18,11 @@ import Testing
             let request = try LayerMasking.mask(batch, for: layer, seed: seed)
             let mask = MaskStream(seed: seed).matrix(rows: batch.rows, columns: batch.columns)
             let limit = Int64(layer.bitWidths.activationLimit)
-            let scale = Double(batch.elements.map { abs($0) }.max()!) / Double(limit)
-            #expect(request.inputScale == scale)
+            // One scale per row, from its own largest magnitude.
+            let scales = (0..<batch.rows).map { r in Double(batch.row(r).map { abs($0) }.max()!) / Double(limit) }
+            #expect(request.inputScales == scales)
             for i in batch.elements.indices {
+                let scale = scales[i / batch.columns]
                 let quantized = PrimeField.centred(PrimeField.subtract(request.maskedInput.elements[i], mask.elements[i]))
                 let expected = Int64((Double(batch.elements[i]) / scale).rounded(.toNearestOrAwayFromZero))
                 #expect(abs(quantized) <= limit)
@@ -38,7 +40,7 @@ import Testing
         let seed = MaskSeed.random()
         let request = try LayerMasking.mask(Matrix(rows: 5, columns: 17), for: layer, seed: seed)
         #expect(request.maskedInput == MaskStream(seed: seed).matrix(rows: 5, columns: 17))
-        #expect(request.inputScale == 1)
+        #expect(request.inputScales == [Double](repeating: 1, count: 5))
         // Two masks of the same batch share nothing.
         let batch = RandomModels.spreadMatrix(rows: 5, columns: 17, using: &rng)
         let first = try LayerMasking.mask(batch, for: layer), second = try LayerMasking.mask(batch, for: layer)
@@ -55,17 +57,17 @@ import Testing
         let data = try ResidueMatrix(rows: rows, columns: 9, elements: zip(products, mask.elements).map { z, r in
             PrimeField.add(PrimeField.residue(z), r)
         })
-        let inputScale = 0.003
-        let z = try LayerMasking.unmask(data: data, mask: mask, for: layer, inputScale: inputScale)
+        let inputScales = (0..<rows).map { 0.003 * Double($0 + 1) }
+        let z = try LayerMasking.unmask(data: data, mask: mask, for: layer, inputScales: inputScales)
         for i in 0..<rows {
             for j in 0..<9 {
-                let expected = inputScale * layer.weightScales[j] * Double(products[i * 9 + j]) + Double(dense.bias[j])
+                let expected = inputScales[i] * layer.weightScales[j] * Double(products[i * 9 + j]) + Double(dense.bias[j])
                 #expect(abs(Double(z[i, j]) - expected) <= 0x1p-22 * (abs(expected) + abs(Double(dense.bias[j]))), "(\(i), \(j))")
             }
         }
         #expect(throws: MaskedModeError.self) {
             try LayerMasking.unmask(data: data, mask: try ModPProductTests.randomResidues(rows: rows, columns: 8, using: &rng),
-                                    for: layer, inputScale: 1)
+                                    for: layer, inputScales: [Double](repeating: 1, count: rows))
         }
     }
 }

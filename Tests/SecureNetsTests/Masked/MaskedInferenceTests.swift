@@ -6,8 +6,8 @@ import Testing
 /// bound, and the fixture models' labels as onnxruntime gives them.
 ///
 /// The bound, per layer and entry (docs/MASKED.md): with the input A the producer quantized,
-/// s_x its scale, s_j the weight scale of unit j and K the input count,
-///   |Ẑ_ij − (A·W + b)_ij| ≤ (s_j/2)·Σ_k|A_ik| + (s_x/2)·Σ_k|W_kj| + K·s_x·s_j/4
+/// s_x,i the scale of its row i, s_j the weight scale of unit j and K the input count,
+///   |Ẑ_ij − (A·W + b)_ij| ≤ (s_j/2)·Σ_k|A_ik| + (s_x,i/2)·Σ_k|W_kj| + K·s_x,i·s_j/4
 /// (the three terms of (A − E_A)(W − E_W) − A·W with |E_A| ≤ s_x/2, |E_W| ≤ s_j/2), plus float32
 /// rounding of the dequantization, at most 2⁻²²·(|Ẑ_ij| + |b_j| + (|A|·|W|)_ij).
 @Suite struct MaskedInferenceTests {
@@ -22,10 +22,12 @@ import Testing
             let request = try LayerMasking.mask(activations, for: layer)
             let (rows, inner, columns) = (activations.rows, layer.inputCount, layer.outputCount)
 
-            // The scales, computed here from their definitions.
-            let largest = activations.elements.map { abs(Double($0)) }.max() ?? 0
-            let inputScale = largest > 0 ? largest / Double(layer.bitWidths.activationLimit) : 1
-            #expect(request.inputScale == inputScale, "\(context) layer \(layer.index)")
+            // The scales, computed here from their definitions: one per row.
+            let inputScales = (0..<rows).map { i -> Double in
+                let largest = activations.row(i).map { abs(Double($0)) }.max() ?? 0
+                return largest > 0 ? largest / Double(layer.bitWidths.activationLimit) : 1
+            }
+            #expect(request.inputScales == inputScales, "\(context) layer \(layer.index)")
             for j in 0..<columns {
                 let column = (0..<inner).map { abs(Double(dense.weights[$0, j])) }.max() ?? 0
                 #expect(layer.weightScales[j] == (column > 0 ? column / Double(layer.bitWidths.weightLimit) : 1))
@@ -36,7 +38,7 @@ import Testing
             let check = ModPFreivaldsCheck()
             #expect(check.check(input: request.maskedInput, weights: layer.weights, output: data).passed)
             #expect(check.check(input: try request.maskPoolInput.operand(columns: inner), weights: layer.weights, output: mask).passed)
-            let z = try LayerMasking.unmask(data: data, mask: mask, for: layer, inputScale: request.inputScale)
+            let z = try LayerMasking.unmask(data: data, mask: mask, for: layer, inputScales: request.inputScales)
 
             let a = activations.elements.map(Double.init), w = dense.weights.elements.map(Double.init)
             let exact = ReferenceMath.product(a, rows: rows, inner: inner, w, columns: columns, absolute: false)
@@ -46,8 +48,8 @@ import Testing
             for i in 0..<rows {
                 for j in 0..<columns {
                     let s = layer.weightScales[j], b = Double(dense.bias[j]), value = Double(z[i, j])
-                    let quantization = (s / 2 * rowSums[i] + inputScale / 2 * columnSums[j]
-                        + Double(inner) * inputScale * s / 4) * (1 + 0x1p-20)
+                    let quantization = (s / 2 * rowSums[i] + inputScales[i] / 2 * columnSums[j]
+                        + Double(inner) * inputScales[i] * s / 4) * (1 + 0x1p-20)
                     let rounding = 0x1p-22 * (abs(value) + abs(b) + magnitude[i * columns + j])
                     let ratio = abs(value - (exact[i * columns + j] + b)) / (quantization + rounding)
                     worst = max(worst, ratio)

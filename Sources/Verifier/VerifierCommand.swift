@@ -35,16 +35,16 @@ extension VerifierCommand {
         static let configuration = CommandConfiguration(
             abstract: "Consume results, verify, audit and reply (the default).",
             discussion: """
-            Applies pending migrations first. With no key flags, uses (and on first use creates) the local
-            key files in $SECURENETS_HOME/keys: verifier.key and authorized_producers (which then authorizes
-            the local producer). Refuses to start when the authorized-keys file is missing or holds no key,
-            unless --allow-no-producers is given. Exits non-zero at once on a broker error that waiting cannot
-            fix (wrong password, missing vhost, refused permission, nothing listening at start-up).
+            Applies pending migrations first. With no key flags, uses (and on first use creates) the local \
+            key files in $SECURENETS_HOME/keys: verifier.key and authorized_producers (which then authorizes \
+            the local producer). Refuses to start when the authorized-keys file is missing or holds no key, \
+            unless --allow-no-producers is given. Exits non-zero at once on a broker error that waiting cannot \
+            fix (wrong password, missing vhost, refused permission, nothing listening at start-up). \
             SIGTERM or SIGINT finishes the result in flight, then exits 0.
 
-            Masked mode: a verifier that checks both pools (--pool both, the default) sees the data pool's
-            padded inputs and the mask pool's seeds, so it could unmask the data; run it on the user's side.
-            To keep a verifier away from the data, run one per pool: --pool data and --pool mask, each with
+            Masked mode: a verifier that checks both pools (--pool both, the default) sees the data pool's \
+            padded inputs and the mask pool's seeds, so it could unmask the data; run it on the user's side. \
+            To keep a verifier away from the data, run one per pool: --pool data and --pool mask, each with \
             access to its own pool's results queue only. Blinded-mode results are always checked.
             """
         )

@@ -12,20 +12,21 @@ public struct WorkerCommand: AsyncParsableCommand {
         commandName: "securenets-worker",
         abstract: "Compute protected network layers for SecureNets jobs (holds no secret).",
         discussion: """
-        Consumes jobs from the broker, fetches each model once from the models stream into a
-        memory-bounded cache, computes with OpenBLAS and publishes the result for the verifier. Start as
+        Consumes jobs from the broker, fetches each model once from the models stream into a \
+        memory-bounded cache, computes with OpenBLAS and publishes the result for the verifier. Start as \
         many as you like, on any machine that reaches the broker:
 
-          SECURENETS_AMQP_URL=amqp://user:pass@broker-host:5672/securenets securenets-worker --id gpu-7
+          export SECURENETS_AMQP_URL=amqp://user:pass@broker-host:5672/securenets
+          securenets-worker --pool data --id gpu-7
 
-        Masked mode (the default of `securenets submit`) needs two pools of workers run by parties that
+        Masked mode (the default of `securenets submit`) needs two pools of workers run by parties that \
         do not collude, e.g. two cloud providers. Each pool has its own queue and broker user:
 
-          securenets-worker --pool data    # queue securenets.jobs.data, broker user securenets-worker-data
-          securenets-worker --pool mask    # queue securenets.jobs.mask, broker user securenets-worker-mask
+          securenets-worker --pool data   # securenets.jobs.data, user securenets-worker-data
+          securenets-worker --pool mask   # securenets.jobs.mask, user securenets-worker-mask
 
-        A data-pool worker sees only one-time-padded inputs, a mask-pool worker only the pads' seeds;
-        one that could read both could unmask the data, so a worker serves one pool, never both.
+        A data-pool worker sees only one-time-padded inputs, a mask-pool worker only the pads' seeds; \
+        one that could read both could unmask the data, so a worker serves one pool, never both. \
         Without --pool the worker serves blinded-mode jobs (securenets.jobs, user securenets-worker).
 
         SIGTERM or SIGINT finishes (or returns) the job in flight, then exits 0.

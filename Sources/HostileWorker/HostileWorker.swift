@@ -10,28 +10,30 @@ final class HostileWorker {
     let mode: HostileMode
     let id: String
     let delay: Double
-    let url: AMQPURL
+    /// The broker's URLs: it connects to the first that takes the connection, and has no failover after that.
+    let urls: AMQPURLList
     let logger: Logger
     private var firstResult: ResultMessage?
     private var held: [AMQPDelivery] = []
     private let forger = SigningIdentity()
 
-    init(mode: HostileMode, id: String, delay: Double, url: AMQPURL, logger: Logger) {
+    init(mode: HostileMode, id: String, delay: Double, urls: AMQPURLList, logger: Logger) {
         self.mode = mode
         self.id = id
         self.delay = delay
-        self.url = url
+        self.urls = urls
         self.logger = logger
     }
 
     func run(maxJobs: Int, prefetch: Int, stop: StopSignal) throws {
-        let consumer = try AMQPConnection(url: url, connectionName: "hostile \(id) consume", maxBodyBytes: 128 << 20, logger: logger)
+        let (consumer, turn) = try urls.connect(connectionName: "hostile \(id) consume", maxBodyBytes: 128 << 20, logger: logger)
         defer { consumer.close() }
-        let publisher = try AMQPConnection(url: url, connectionName: "hostile \(id) publish", maxBodyBytes: 128 << 20, logger: logger)
+        let publisher = try urls.connect(connectionName: "hostile \(id) publish", startingAt: turn, maxBodyBytes: 128 << 20,
+                                         logger: logger).connection
         defer { publisher.close() }
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: UInt16(clamping: max(prefetch, 1)))
-        let models = ModelProvider(cache: ModelCache(maxBytes: 1 << 28), reader: ModelStreamReader(url: url, maxModelBytes: 1 << 28, logger: logger))
+        let models = ModelProvider(cache: ModelCache(maxBytes: 1 << 28), reader: ModelStreamReader(urls: urls, maxModelBytes: 1 << 28, logger: logger))
         let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue)
         print("hostile \(mode.rawValue) ready"); fflush(stdout)
         var handled = 0

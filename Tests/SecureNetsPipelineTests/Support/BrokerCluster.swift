@@ -20,12 +20,14 @@ final class BrokerCluster: @unchecked Sendable {
          "SECURENETS_CLUSTER_TLS_PORT": String(port + 10), "SECURENETS_CLUSTER_NAME": name]
     }
 
-    /// Starts the cluster (`infra/local/cluster up`): AMQP on `port`, `port + 1` and `port + 2`.
+    /// Starts a fresh cluster (`infra/local/cluster up`): AMQP on `port`, `port + 1` and `port + 2`.
+    /// Its directory and node names depend on the port only, so the nodes of a run that died before
+    /// stopping them are stopped here first instead of holding the ports.
     init(port: Int) throws {
         self.port = port
-        let suffix = UUID().uuidString.prefix(6).lowercased()
-        name = "securenets-test-\(suffix)"
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("securenets-cluster-\(suffix)")
+        name = "securenets-test-\(port)"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("securenets-cluster-\(port)")
+        if FileManager.default.fileExists(atPath: directory.path) { down() }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let started = try run(["up"], timeout: 240)
         guard started.status == 0 else {

@@ -64,8 +64,9 @@ final class PipelineCluster: @unchecked Sendable {
 
     let logLevel: String
 
+    /// - Parameter prepare: runs on the new vhost, as the administrative user, before any process starts.
     init(name: String, workers workerCount: Int, verifierArguments: [String] = [], logLevel: String = "info",
-         tls: Bool = false, broker: BrokerCluster? = nil) throws {
+         tls: Bool = false, broker: BrokerCluster? = nil, prepare: (AMQPURL) throws -> Void = { _ in }) throws {
         self.logLevel = logLevel
         self.tls = tls
         self.broker = broker
@@ -81,6 +82,7 @@ final class PipelineCluster: @unchecked Sendable {
         guard created.status == 0 else {
             throw HarnessError("cannot create vhost \(vhost) (is the broker up? run infra/local/up): \(created.stderr)")
         }
+        try prepare(amqpURL)
         try startVerifier(arguments: verifierArguments)
         for index in 0..<workerCount { try startWorker(id: "\(name)-w\(index + 1)-\(suffix)") }
     }

@@ -9,7 +9,8 @@ Usage: scripts/chaos.sh [--duration SECONDS] [--producers N] [--workers N] [--se
 
 A bounded chaos soak on the local RabbitMQ and PostgreSQL (infra/local/up; SECURENETS_VAR_DIR picks
 the instance), or with --cluster on the three-node RabbitMQ cluster of infra/local/cluster (started
-if it is not running, and then stopped at the end; every process gets the three nodes' URLs). Builds release binaries, creates an isolated vhost and SECURENETS_HOME under
+if it is not running, and then stopped at the end if the run started it; every process gets the
+three nodes' URLs). Builds release binaries, creates an isolated vhost and SECURENETS_HOME under
 var/chaos/, starts a verifier and N workers, and runs N producers that submit jobs one after another
 (the digits sample cut or tiled into 24 to 1440 rows, batches of 3 to 16 rows). While they run it
 injects one fault at a time, its kind drawn uniformly (seeded) from those enabled and possible:

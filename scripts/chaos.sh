@@ -5,10 +5,12 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: scripts/chaos.sh [--duration SECONDS] [--producers N] [--workers N] [--seed S] [options]
+Usage: scripts/chaos.sh [--duration SECONDS] [--producers N] [--workers N] [--seed S] [--cluster] [options]
 
 A bounded chaos soak on the local RabbitMQ and PostgreSQL (infra/local/up; SECURENETS_VAR_DIR picks
-the instance). Builds release binaries, creates an isolated vhost and SECURENETS_HOME under
+the instance), or with --cluster on the three-node RabbitMQ cluster of infra/local/cluster (started
+if it is not running, and then stopped at the end if the run started it; every process gets the
+three nodes' URLs). Builds release binaries, creates an isolated vhost and SECURENETS_HOME under
 var/chaos/, starts a verifier and N workers, and runs N producers that submit jobs one after another
 (the digits sample cut or tiled into 24 to 1440 rows, batches of 3 to 16 rows). While they run it
 injects one fault at a time, its kind drawn uniformly (seeded) from those enabled and possible:
@@ -16,7 +18,10 @@ injects one fault at a time, its kind drawn uniformly (seeded) from those enable
   worker_kill      SIGKILL a worker, start a replacement
   verifier_kill    SIGKILL the verifier, restart it after 0-2 s
   producer_kill    SIGKILL a running `securenets submit`, then finish the job with `securenets collect`
-  broker_restart   infra/local/rabbitmq stop, 0-2 s, start (every vhost on the broker is affected)
+  broker_restart   infra/local/rabbitmq stop, 0-2 s, start (every vhost on the broker is affected;
+                   not with --cluster)
+  broker_node_kill with --cluster only: SIGKILL the node leading securenets.jobs, 0-5 s, start it
+                   again (it rejoins; the queues have elected a new leader meanwhile)
   db_outage        infra/local/postgres stop, 2-8 s, start
   hostile_worker   start securenets-hostile-worker in a random mode (drop, dead-letter, hold,
                    straggle, forged-attempt, garbage-metadata, missing-tensor, altered-input,
@@ -34,8 +39,11 @@ Options:
   --workers N          workers (default 3)
   --seed S             random seed (default: derived from the clock; printed)
   --fault-interval A:B seconds between two faults, drawn uniformly (default 5:12)
-  --faults LIST        comma-separated fault kinds to draw from (default: all six)
-  --max-outages N      at most N broker restarts and N database outages (default 3 each)
+  --faults LIST        comma-separated fault kinds to draw from (default: all six; with --cluster
+                       broker_node_kill instead of broker_restart)
+  --max-outages N      at most N broker restarts (or node kills) and N database outages (default 3 each)
+  --cluster            run on infra/local/cluster (SECURENETS_CLUSTER_DIR and the other variables of
+                       infra/local/cluster --help choose it)
   --drain SECONDS      how long to wait for jobs in flight after --duration (default 300)
   --no-build           use the existing release build
   -h, --help           this text
@@ -44,8 +52,8 @@ Exit status: 0 all checks passed; 1 a check failed (the table says which); 2 usa
 EOF
 }
 
-duration=240 producers=3 workers=3 seed="" fault_interval=5:12 max_outages=3 drain=300 build=1
-fault_kinds=worker_kill,verifier_kill,producer_kill,broker_restart,db_outage,hostile_worker
+duration=240 producers=3 workers=3 seed="" fault_interval=5:12 max_outages=3 drain=300 build=1 cluster=0
+fault_kinds=""
 while (($#)); do
     case $1 in
     --duration) duration=${2:?}; shift 2 ;;
@@ -57,6 +65,7 @@ while (($#)); do
     --faults) fault_kinds=${2:?}; shift 2 ;;
     --drain) drain=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
+    --cluster) cluster=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -68,16 +77,26 @@ done
 [[ $fault_interval =~ ^([0-9]+):([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= BASH_REMATCH[2])) ||
     { echo "chaos: --fault-interval wants A:B with 1 <= A <= B" >&2; exit 2; }
 interval_min=${BASH_REMATCH[1]} interval_max=${BASH_REMATCH[2]}
+if [[ -z $fault_kinds ]]; then
+    fault_kinds=worker_kill,verifier_kill,producer_kill,broker_restart,db_outage,hostile_worker
+    ((cluster)) && fault_kinds=${fault_kinds/broker_restart/broker_node_kill}
+fi
 IFS=, read -r -a kinds <<<"$fault_kinds"
 for kind in "${kinds[@]}"; do
-    [[ ,worker_kill,verifier_kill,producer_kill,broker_restart,db_outage,hostile_worker, == *,"$kind",* ]] ||
+    [[ ,worker_kill,verifier_kill,producer_kill,broker_restart,broker_node_kill,db_outage,hostile_worker, == *,"$kind",* ]] ||
         { echo "chaos: unknown fault kind '$kind' (see --help)" >&2; exit 2; }
+    [[ $kind != broker_node_kill ]] || ((cluster)) ||
+        { echo "chaos: broker_node_kill kills a node of the cluster: add --cluster" >&2; exit 2; }
+    [[ $kind != broker_restart ]] || ((!cluster)) ||
+        { echo "chaos: broker_restart restarts the single broker; on --cluster use broker_node_kill" >&2; exit 2; }
 done
 ((duration >= 30 && duration <= 3600)) || { echo "chaos: --duration must be 30..3600" >&2; exit 2; }
 ((producers >= 1 && producers <= 16 && workers >= 1 && workers <= 16)) ||
     { echo "chaos: --producers and --workers must be 1..16" >&2; exit 2; }
 
 REL_NAME=chaos
+REL_BROKER=rabbitmq
+((cluster)) && REL_BROKER=cluster
 # shellcheck source=lib/reliability.sh
 source "$(dirname "$0")/lib/reliability.sh"
 RANDOM=$seed
@@ -86,10 +105,11 @@ RANDOM=$seed
 declare -a slot_state slot_pid slot_name slot_rows slot_bs slot_input slot_job slot_tries slot_killed
 declare -a worker_pids worker_ids
 declare -A expected_exit=()         # pids we killed on purpose
-declare -A faults=([worker_kill]=0 [verifier_kill]=0 [producer_kill]=0 [broker_restart]=0 [db_outage]=0 [hostile_worker]=0)
+declare -A faults=([worker_kill]=0 [verifier_kill]=0 [producer_kill]=0 [broker_restart]=0 [broker_node_kill]=0 [db_outage]=0 [hostile_worker]=0)
 declare -A hostile_started=()      # pid of a running hostile worker -> when it started (SECONDS)
 declare -a hostile_modes=()
-declare -A outage_max=([broker_restart]=0 [db_outage]=0)
+declare -A outage_max=([broker_restart]=0 [broker_node_kill]=0 [db_outage]=0)
+killed_nodes=()
 unexpected_exits=0 no_journal=0 job_seq=0 worker_seq=0 verifier_pid=0 finished_jobs=0 failed_jobs=0 resumed_jobs=0
 verifier_id="chaos-verifier-$seed-$$"
 
@@ -258,6 +278,7 @@ inject_fault() {
     enabled verifier_kill && choices+=(verifier_kill)
     enabled producer_kill && [[ -n $(killable_producers) ]] && choices+=(producer_kill)
     enabled broker_restart && ((faults[broker_restart] < max_outages)) && choices+=(broker_restart)
+    enabled broker_node_kill && ((faults[broker_node_kill] < max_outages)) && choices+=(broker_node_kill)
     enabled db_outage && ((faults[db_outage] < max_outages)) && choices+=(db_outage)
     enabled hostile_worker && ((${#hostile_started[@]} < 2)) && choices+=(hostile_worker)
     ((${#choices[@]})) || return 0
@@ -309,6 +330,22 @@ inject_fault() {
         local outage=$((SECONDS - started))
         ((outage > outage_max[$kind])) && outage_max[$kind]=$outage
         rel_say "fault: $service down for ${outage} s (paused $pause s between stop and start)"
+        ;;
+    broker_node_kill)
+        local node pause
+        node=$(rel_infra cluster leader securenets.jobs "$VHOST" 2>>"$RUN_DIR/logs/infra.log") ||
+            rel_die "cannot find the node leading securenets.jobs"
+        rand_between 0 5
+        pause=$REPLY
+        started=$SECONDS
+        rel_infra cluster kill "$node" >>"$RUN_DIR/logs/infra.log" 2>&1 || rel_say "warning: killing $node failed"
+        sleep "$pause"
+        rel_infra cluster start "$node" >>"$RUN_DIR/logs/infra.log" 2>&1 ||
+            rel_infra cluster start "$node" >>"$RUN_DIR/logs/infra.log" 2>&1 || rel_die "$node did not start again"
+        local outage=$((SECONDS - started))
+        ((outage > outage_max[$kind])) && outage_max[$kind]=$outage
+        killed_nodes+=("${node%%@*}")
+        rel_say "fault: SIGKILL $node (leader of securenets.jobs); down for ${outage} s, rejoined"
         ;;
     hostile_worker)
         local mode jobs id
@@ -415,8 +452,8 @@ verdict=PASS
 
 {
     printf '\nSecureNets chaos soak — %s, %s (%s CPUs), seed %s\n' "$(date -u +'%Y-%m-%d %H:%M UTC')" "$(hostname)" "$(nproc)" "$seed"
-    printf '%s producers, %s workers (prefetch 1/2/4), 1 verifier; %ss of traffic and faults, %ss in all\n' \
-        "$producers" "$workers" "$duration" "$wall"
+    printf '%s producers, %s workers (prefetch 1/2/4), 1 verifier, %s; %ss of traffic and faults, %ss in all\n' \
+        "$producers" "$workers" "$( ((cluster)) && echo "a three-node RabbitMQ cluster" || echo "one RabbitMQ node")" "$duration" "$wall"
     printf '| %-38s | %-28s |\n' "what" "value"
     printf '|%s|%s|\n' "----------------------------------------" "------------------------------"
     row() { printf '| %-38s | %-28s |\n' "$1" "$2"; }
@@ -429,7 +466,12 @@ verdict=PASS
     row "  worker_kill (SIGKILL + replace)" "${faults[worker_kill]}"
     row "  verifier_kill (SIGKILL + restart)" "${faults[verifier_kill]}"
     row "  producer_kill (SIGKILL + collect)" "${faults[producer_kill]}"
-    row "  broker_restart (longest outage)" "${faults[broker_restart]} (${outage_max[broker_restart]} s)"
+    if ((cluster)); then
+        row "  broker_node_kill (longest outage)" "${faults[broker_node_kill]} (${outage_max[broker_node_kill]} s)"
+        row "  nodes killed" "$( ((${#killed_nodes[@]})) && printf '%s\n' "${killed_nodes[@]}" | sort | uniq -c | awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')"
+    else
+        row "  broker_restart (longest outage)" "${faults[broker_restart]} (${outage_max[broker_restart]} s)"
+    fi
     row "  db_outage (longest outage)" "${faults[db_outage]} (${outage_max[db_outage]} s)"
     row "  hostile_worker (modes)" "${faults[hostile_worker]} ($(printf '%s\n' "${hostile_modes[@]}" | sort -u | paste -sd, -))"
     row "unexpected process exits" "$supervise_end_unexpected"

@@ -10,12 +10,14 @@ struct HostileSession {
     let publisher: AMQPConnection
     let models: ModelProvider
 
-    init(url: AMQPURL, id: String, prefetch: Int, logger: Logger) throws {
-        consumer = try AMQPConnection(url: url, connectionName: "hostile \(id) consume", maxBodyBytes: 128 << 20, logger: logger)
-        publisher = try AMQPConnection(url: url, connectionName: "hostile \(id) publish", maxBodyBytes: 128 << 20, logger: logger)
+    init(urls: AMQPURLList, id: String, prefetch: Int, logger: Logger) throws {
+        let (consumer, turn) = try urls.connect(connectionName: "hostile \(id) consume", maxBodyBytes: 128 << 20, logger: logger)
+        self.consumer = consumer
+        publisher = try urls.connect(connectionName: "hostile \(id) publish", startingAt: turn, maxBodyBytes: 128 << 20,
+                                     logger: logger).connection
         try publisher.enablePublisherConfirms()
         try consumer.setPrefetch(count: UInt16(clamping: max(prefetch, 1)))
-        models = ModelProvider(cache: ModelCache(maxBytes: 1 << 28), reader: ModelStreamReader(url: url, maxModelBytes: 1 << 28, logger: logger))
+        models = ModelProvider(cache: ModelCache(maxBytes: 1 << 28), reader: ModelStreamReader(urls: urls, maxModelBytes: 1 << 28, logger: logger))
     }
 
     func close() {

@@ -10,22 +10,23 @@ final class HostileWorker {
     let mode: HostileMode
     let id: String
     let delay: Double
-    let url: AMQPURL
+    /// The broker's URLs: it connects to the first that takes the connection, and has no failover after that.
+    let urls: AMQPURLList
     let logger: Logger
     private var firstResult: ResultMessage?
     private var held: [AMQPDelivery] = []
     private let forger = SigningIdentity()
 
-    init(mode: HostileMode, id: String, delay: Double, url: AMQPURL, logger: Logger) {
+    init(mode: HostileMode, id: String, delay: Double, urls: AMQPURLList, logger: Logger) {
         self.mode = mode
         self.id = id
         self.delay = delay
-        self.url = url
+        self.urls = urls
         self.logger = logger
     }
 
     func run(maxJobs: Int, prefetch: Int, stop: StopSignal) throws {
-        let session = try HostileSession(url: url, id: id, prefetch: prefetch, logger: logger)
+        let session = try HostileSession(urls: urls, id: id, prefetch: prefetch, logger: logger)
         defer { session.close() }
         let (consumer, publisher, models) = (session.consumer, session.publisher, session.models)
         let tag = try consumer.consume(queue: SecureNetsTopology.jobsQueue)

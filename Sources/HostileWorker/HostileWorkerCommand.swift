@@ -34,8 +34,8 @@ struct HostileWorkerCommand: ParsableCommand {
     @Option(help: "Seconds a straggler waits before answering.")
     var delay: Double = 20
 
-    @Option(help: "Broker URL (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker).")
-    var amqpURL: String?
+    @Option(help: "Broker URL; repeat it (or separate URLs with commas) for the nodes of a cluster: it connects to the first that answers (default: $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker).")
+    var amqpURL: [String] = []
 
     func validate() throws {
         if pool == nil, [.alteredProduct, .wrongLayer].contains(mode) {
@@ -49,17 +49,17 @@ struct HostileWorkerCommand: ParsableCommand {
     func run() throws {
         ServiceEnvironment.bootstrapLogging(level: "info")
         let logger = Logger(label: "securenets.hostile")
-        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: pool.map(ServiceEnvironment.Role.init(workerPool:)) ?? .worker))
+        let urls = try ServiceEnvironment.amqpURLs(for: pool.map(ServiceEnvironment.Role.init(workerPool:)) ?? .worker, flags: amqpURL)
         let stop = StopSignal()
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM)
         source.setEventHandler { stop.raise() }
         source.resume()
         if let pool {
-            try MaskedHostileWorker(mode: mode, pool: pool, id: id, delay: delay, url: url, logger: logger)
+            try MaskedHostileWorker(mode: mode, pool: pool, id: id, delay: delay, urls: urls, logger: logger)
                 .run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
         } else {
-            try HostileWorker(mode: mode, id: id, delay: delay, url: url, logger: logger).run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
+            try HostileWorker(mode: mode, id: id, delay: delay, urls: urls, logger: logger).run(maxJobs: maxJobs, prefetch: prefetch, stop: stop)
         }
     }
 }

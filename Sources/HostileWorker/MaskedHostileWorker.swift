@@ -11,21 +11,22 @@ final class MaskedHostileWorker {
     let pool: MaskedPool
     let id: String
     let delay: Double
-    let url: AMQPURL
+    /// The broker's URLs: it connects to the first that takes the connection, and has no failover after that.
+    let urls: AMQPURLList
     let logger: Logger
     private var firstResult: MaskedResultMessage?
 
-    init(mode: HostileMode, pool: MaskedPool, id: String, delay: Double, url: AMQPURL, logger: Logger) {
+    init(mode: HostileMode, pool: MaskedPool, id: String, delay: Double, urls: AMQPURLList, logger: Logger) {
         self.mode = mode
         self.pool = pool
         self.id = id
         self.delay = delay
-        self.url = url
+        self.urls = urls
         self.logger = logger
     }
 
     func run(maxJobs: Int, prefetch: Int, stop: StopSignal) throws {
-        let session = try HostileSession(url: url, id: id, prefetch: prefetch, logger: logger)
+        let session = try HostileSession(urls: urls, id: id, prefetch: prefetch, logger: logger)
         defer { session.close() }
         let (consumer, publisher, models) = (session.consumer, session.publisher, session.models)
         _ = try consumer.consume(queue: SecureNetsTopology.jobsQueue(pool: pool.rawValue))

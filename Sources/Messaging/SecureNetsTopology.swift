@@ -19,6 +19,16 @@ public enum SecureNetsTopology {
     /// How long an unused reply queue lives (ms): long enough for `securenets collect` after a crash.
     public static let replyQueueExpiryMs: Int64 = 7 * 24 * 3600 * 1000
 
+    /// Members of every quorum queue and replicas of the models stream on a RabbitMQ cluster: a
+    /// majority (2 of 3) survives the loss of any one node. RabbitMQ caps it at the nodes the cluster
+    /// has when the queue is declared (checked on 3.10: one member on a single node), so one
+    /// topology serves a single broker and a cluster alike.
+    public static let replicas = 3
+    /// The argument that sets a quorum queue's members.
+    public static let quorumReplicasArgument = "x-quorum-initial-group-size"
+    /// The argument that sets a stream's replicas.
+    public static let streamReplicasArgument = "x-initial-cluster-size"
+
     /// The masked-mode pools (docs/MASKED.md), each with its own jobs and results queue so that broker
     /// permissions can keep one pool's workers from ever reading the other's messages.
     public static let pools = ["data", "mask"]
@@ -39,6 +49,7 @@ public enum SecureNetsTopology {
             "x-dead-letter-exchange": .string(deadLetterExchange),
             "x-dead-letter-strategy": .string("at-least-once"),
             "x-overflow": .string("reject-publish"),
+            quorumReplicasArgument: .int32(Int32(replicas)),
         ]
     }
 
@@ -48,30 +59,66 @@ public enum SecureNetsTopology {
         try connection.declareExchange(exchange, type: .direct, durable: true)
         try connection.declareExchange(repliesExchange, type: .direct, durable: true)
         try connection.declareExchange(deadLetterExchange, type: .fanout, durable: true)
-        _ = try connection.declareQueue(deadLetterQueue, durable: true, arguments: ["x-queue-type": .string("quorum")])
+        try declareReplicated(deadLetterQueue, arguments: ["x-queue-type": .string("quorum"),
+                                                            quorumReplicasArgument: .int32(Int32(replicas))],
+                              replicasArgument: quorumReplicasArgument, on: connection)
         try connection.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "")
         let pooled: [String?] = [nil] + pools
         let workQueues = pooled.flatMap { pool in
             [(jobsQueue(pool: pool), jobsRoutingKey(pool: pool)), (resultsQueue(pool: pool), resultsRoutingKey(pool: pool))]
         }
         for (queue, key) in workQueues {
-            _ = try connection.declareQueue(queue, durable: true, arguments: workQueueArguments)
+            try declareReplicated(queue, arguments: workQueueArguments, replicasArgument: quorumReplicasArgument, on: connection)
             try connection.bindQueue(queue, exchange: exchange, routingKey: key)
         }
-        _ = try connection.declareQueue(modelsStream, durable: true, arguments: [
+        try declareReplicated(modelsStream, arguments: [
             "x-queue-type": .string("stream"),
             "x-max-age": .string("7D"),
-        ])
+            streamReplicasArgument: .int32(Int32(replicas)),
+        ], replicasArgument: streamReplicasArgument, on: connection)
         try connection.bindQueue(modelsStream, exchange: exchange, routingKey: modelsRoutingKey)
     }
 
     /// Declares a job's reply queue and binds it to the replies exchange.
     public static func declareReplyQueue(forJob jobID: String, on connection: AMQPConnection) throws {
         let queue = replyQueue(forJob: jobID)
-        _ = try connection.declareQueue(queue, durable: true, arguments: [
+        try declareReplicated(queue, arguments: [
             "x-queue-type": .string("quorum"),
             "x-expires": .int64(replyQueueExpiryMs),
-        ])
+            quorumReplicasArgument: .int32(Int32(replicas)),
+        ], replicasArgument: quorumReplicasArgument, on: connection)
         try connection.bindQueue(queue, exchange: repliesExchange, routingKey: queue)
+    }
+
+    /// Declares durable `queue` with `arguments`, whose `replicasArgument` sets its replication.
+    ///
+    /// RabbitMQ refuses to redeclare a queue with other arguments (406), and a queue declared by an
+    /// older SecureNets has no replication argument: such a queue is checked against the other
+    /// arguments instead and used as it is (its members stay where they are), and the log says how to
+    /// replicate it. Any other difference still throws the 406.
+    ///
+    /// - Returns: false when the queue existed without its replication argument.
+    @discardableResult
+    public static func declareReplicated(_ queue: String, arguments: [String: AMQPFieldValue], replicasArgument: String,
+                                         on connection: AMQPConnection) throws -> Bool {
+        do {
+            try connection.declareQueue(queue, durable: true, arguments: arguments)
+            return true
+        } catch let error as AMQPError where error.replyCode == 406
+                    && error.description.contains("inequivalent arg '\(replicasArgument)'")
+                    && error.description.contains("current is none") {
+            var unreplicated = arguments
+            unreplicated[replicasArgument] = nil
+            try connection.declareQueue(queue, durable: true, arguments: unreplicated)
+            let grow = replicasArgument == streamReplicasArgument
+                ? "`rabbitmq-streams add_replica -p <vhost> \(queue) <node>` for each node"
+                : "`rabbitmq-queues grow <node> all` for each node"
+            connection.logger.notice("""
+                queue '\(queue)' was declared without \(replicasArgument) (by an older SecureNets); using it as it is. \
+                On a cluster, replicate it with \(grow), or delete it while empty so that the next client declares it \
+                with \(replicas) replicas (docs/DEPLOYMENT.md)
+                """)
+            return false
+        }
     }
 }

@@ -5,21 +5,32 @@ import SecureNetsMessaging
 
 /// Fetches a model (blinded or quantized) from the `securenets.models` stream by digest, starting just before the
 /// time the job says it was published, and checks it against its SHA-256.
+///
+/// Given a cluster's URLs, each fetch connects to the first node that takes the connection,
+/// starting with the one that took the last (``AMQPURLList/connect(connectionName:startingAt:maxBodyBytes:logger:)``).
 public struct ModelStreamReader: Sendable {
-    public let url: AMQPURL
+    public let urls: AMQPURLList
     public let maxModelBytes: Int
     public let timeout: TimeInterval
     public let logger: Logger
+    private let lastTurn = LastTurn()
 
-    public init(url: AMQPURL, maxModelBytes: Int, timeout: TimeInterval = 60, logger: Logger) {
-        self.url = url
+    public init(urls: AMQPURLList, maxModelBytes: Int, timeout: TimeInterval = 60, logger: Logger) {
+        self.urls = urls
         self.maxModelBytes = maxModelBytes
         self.timeout = timeout
         self.logger = logger
     }
 
+    /// A reader of one broker URL.
+    public init(url: AMQPURL, maxModelBytes: Int, timeout: TimeInterval = 60, logger: Logger) {
+        self.init(urls: AMQPURLList(url), maxModelBytes: maxModelBytes, timeout: timeout, logger: logger)
+    }
+
     public func fetch(digest: String, publishedAtMs: Int64) throws -> PublishedModel {
-        let connection = try AMQPConnection(url: url, connectionName: "securenets-model-reader", logger: logger)
+        let (connection, turn) = try urls.connect(connectionName: "securenets-model-reader", startingAt: lastTurn.value,
+                                                  logger: logger)
+        lastTurn.value = turn
         defer { connection.close() }
         try connection.setPrefetch(count: 64)
         // Stream timestamps have one-second resolution: start a little earlier than the publication.
@@ -42,6 +53,16 @@ public struct ModelStreamReader: Sendable {
             }
         }
         throw ModelFetchError(digest: digest, seconds: timeout)
+    }
+}
+
+/// The URL turn that took the last connection, shared by the copies of one reader.
+private final class LastTurn: @unchecked Sendable {
+    private let lock = NSLock()
+    private var turn = 0
+    var value: Int {
+        get { lock.withLock { turn } }
+        set { lock.withLock { turn = newValue } }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SecureNetsMessaging
 
 /// Defaults every command shares, each overridable by environment and by flags.
 public enum ServiceEnvironment {
@@ -29,6 +30,14 @@ public enum ServiceEnvironment {
         return env("SECURENETS_\(name)_AMQP_URL") ?? poolFallback ?? env("SECURENETS_AMQP_URL")
             ?? "amqp://securenets-\(role.rawValue):securenets-\(role.rawValue)@127.0.0.1:5672/securenets"
     }
+    /// The broker URLs a command uses: those of its repeatable `--amqp-url` flag when given, else
+    /// ``amqpURL(for:)``; either may list a cluster's nodes comma-separated (``AMQPURLList``).
+    ///
+    /// - Throws: ``AMQPError`` with code ``AMQPError/Code/invalidURL`` naming the URL that does not parse.
+    public static func amqpURLs(for role: Role, flags: [String]) throws -> AMQPURLList {
+        try AMQPURLList(parsing: flags.isEmpty ? [amqpURL(for: role)] : flags)
+    }
+
     /// `SECURENETS_DATABASE_URL`, else the local default.
     public static var databaseURL: String { env("SECURENETS_DATABASE_URL") ?? defaultDatabaseURL }
 

@@ -73,8 +73,8 @@ extension VerifierCommand {
         @Flag(help: "Start even if the authorized-keys file is missing or holds no key (every job is then rejected).")
         var allowNoProducers = false
 
-        @Option(help: "Broker URL (default: $SECURENETS_VERIFIER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-verifier).")
-        var amqpURL: String?
+        @Option(help: "Broker URL; repeat it (or separate URLs with commas) for the nodes of a cluster, tried in turn when one fails (default: $SECURENETS_VERIFIER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-verifier).")
+        var amqpURL: [String] = []
 
         @OptionGroup var database: DatabaseOptions
 
@@ -94,7 +94,7 @@ extension VerifierCommand {
             let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
             let configuration = VerifierConfiguration(
                 verifierID: id ?? "verifier-\(host.prefix(40))",
-                amqpURL: try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .verifier)),
+                amqpURLs: try ServiceEnvironment.amqpURLs(for: .verifier, flags: amqpURL),
                 databaseURL: database.resolvedURL,
                 signingKeyPath: URL(fileURLWithPath: signingKey ?? keyring.verifierPrivateKey.path),
                 authorizedProducersPath: URL(fileURLWithPath: authorizedKeys ?? keyring.authorizedProducers.path),

@@ -6,7 +6,8 @@ import SecureNetsMessaging
 /// blinding key.
 public struct VerifierConfiguration: Sendable {
     public var verifierID: String
-    public var amqpURL: AMQPURL
+    /// The broker's URLs, one per cluster node, tried in turn (``FailoverSchedule``).
+    public var amqpURLs: AMQPURLList
     public var databaseURL: String
     public var signingKeyPath: URL
     public var authorizedProducersPath: URL
@@ -17,12 +18,12 @@ public struct VerifierConfiguration: Sendable {
     /// The masked-mode pools whose results this verifier consumes and checks (blinded results always).
     public var pools: Set<MaskedPool>
 
-    public init(verifierID: String, amqpURL: AMQPURL, databaseURL: String, signingKeyPath: URL,
+    public init(verifierID: String, amqpURLs: AMQPURLList, databaseURL: String, signingKeyPath: URL,
                 authorizedProducersPath: URL, rounds: Int = 2, prefetch: Int = 1,
                 modelCacheBytes: Int = 1 << 30, maxMessageBytes: Int = 128 << 20,
                 pools: Set<MaskedPool> = Set(MaskedPool.allCases)) {
         self.verifierID = verifierID
-        self.amqpURL = amqpURL
+        self.amqpURLs = amqpURLs
         self.databaseURL = databaseURL
         self.signingKeyPath = signingKeyPath
         self.authorizedProducersPath = authorizedProducersPath
@@ -31,5 +32,12 @@ public struct VerifierConfiguration: Sendable {
         self.modelCacheBytes = modelCacheBytes
         self.maxMessageBytes = maxMessageBytes
         self.pools = pools
+    }
+
+    /// A verifier of a single-node broker.
+    public init(verifierID: String, amqpURL: AMQPURL, databaseURL: String, signingKeyPath: URL,
+                authorizedProducersPath: URL) {
+        self.init(verifierID: verifierID, amqpURLs: AMQPURLList(amqpURL), databaseURL: databaseURL,
+                  signingKeyPath: signingKeyPath, authorizedProducersPath: authorizedProducersPath)
     }
 }

@@ -27,7 +27,7 @@ public final class VerifierLoop: @unchecked Sendable {
         identity = try KeyFiles.loadPrivateKey(at: configuration.signingKeyPath)
         producers = try AuthorizedProducers(path: configuration.authorizedProducersPath)
         models = ModelProvider(cache: ModelCache(maxBytes: configuration.modelCacheBytes),
-                               reader: ModelStreamReader(url: configuration.amqpURL,
+                               reader: ModelStreamReader(urls: configuration.amqpURLs,
                                                          maxModelBytes: configuration.modelCacheBytes, logger: logger))
         self.ledger = ledger
         if producers.keys.isEmpty {
@@ -36,13 +36,13 @@ public final class VerifierLoop: @unchecked Sendable {
     }
 
     public func run(until stop: StopSignal) throws {
-        try ReconnectingLoop.run(until: stop, logger: logger) { attempt in try session(attempt, until: stop) }
+        try ReconnectingLoop.run(until: stop, urls: configuration.amqpURLs, logger: logger) { attempt in try session(attempt, until: stop) }
     }
 
     private func session(_ attempt: BrokerAttempt, until stop: StopSignal) throws {
-        let consumer = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        let consumer = try attempt.connect(connectionName: "securenets-verifier \(configuration.verifierID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-verifier \(configuration.verifierID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        let publisher = try attempt.connect(connectionName: "securenets-verifier \(configuration.verifierID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)
         try publisher.enablePublisherConfirms()

@@ -48,8 +48,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Memory for cached blinded models, in MiB.")
     var modelCacheMb = 1024
 
-    @Option(help: "Broker URL (default: $SECURENETS_WORKER_DATA_AMQP_URL or $SECURENETS_WORKER_MASK_AMQP_URL with --pool, then $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker, securenets-worker-data or securenets-worker-mask).")
-    var amqpURL: String?
+    @Option(help: "Broker URL; repeat it (or separate URLs with commas) for the nodes of a cluster, tried in turn when one fails (default: $SECURENETS_WORKER_DATA_AMQP_URL or $SECURENETS_WORKER_MASK_AMQP_URL with --pool, then $SECURENETS_WORKER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-worker, securenets-worker-data or securenets-worker-mask).")
+    var amqpURL: [String] = []
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
@@ -79,9 +79,9 @@ public struct WorkerCommand: AsyncParsableCommand {
         ServiceEnvironment.bootstrapLogging(level: logLevel)
         BLAS.setThreadCount(threads)
         let logger = Logger(label: "securenets.worker")
-        let url = try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: pool.map(ServiceEnvironment.Role.init(workerPool:)) ?? .worker))
+        let urls = try ServiceEnvironment.amqpURLs(for: pool.map(ServiceEnvironment.Role.init(workerPool:)) ?? .worker, flags: amqpURL)
         let workerID = id ?? WorkerCommand.defaultID()
-        let loop = WorkerLoop(configuration: WorkerConfiguration(workerID: workerID, amqpURL: url, prefetch: prefetch,
+        let loop = WorkerLoop(configuration: WorkerConfiguration(workerID: workerID, amqpURLs: urls, prefetch: prefetch,
                                                                  modelCacheBytes: modelCacheMb << 20, pool: pool),
                               logger: logger)
         let service = BlockingLoopService(name: "worker") { stop in try loop.run(until: stop) }

@@ -29,13 +29,13 @@ public final class WorkerLoop: @unchecked Sendable {
         logger[metadataKey: "worker"] = "\(configuration.workerID)"
         self.logger = logger
         models = ModelProvider(cache: ModelCache(maxBytes: configuration.modelCacheBytes),
-                               reader: ModelStreamReader(url: configuration.amqpURL,
+                               reader: ModelStreamReader(urls: configuration.amqpURLs,
                                                          maxModelBytes: configuration.modelCacheBytes, logger: logger))
     }
 
     /// Runs until `stop` is raised; the job in flight is finished first.
     public func run(until stop: StopSignal) throws {
-        try ReconnectingLoop.run(until: stop, logger: logger, explain: explain) { attempt in
+        try ReconnectingLoop.run(until: stop, urls: configuration.amqpURLs, logger: logger, explain: explain) { attempt in
             try session(attempt, until: stop)
         }
     }
@@ -50,9 +50,9 @@ public final class WorkerLoop: @unchecked Sendable {
     }
 
     private func session(_ attempt: BrokerAttempt, until stop: StopSignal) throws {
-        let consumer = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        let consumer = try attempt.connect(connectionName: "securenets-worker \(configuration.workerID) consume", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try attempt.connect(url: configuration.amqpURL, connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
+        let publisher = try attempt.connect(connectionName: "securenets-worker \(configuration.workerID) publish", maxBodyBytes: configuration.maxMessageBytes, logger: logger)
         defer { publisher.close() }
         // Workers do not declare the topology (their broker user may not): the verifier and producers
         // do. Until one has, consuming fails and the loop retries with backoff.

@@ -2,7 +2,9 @@
 # own SECURENETS_HOME) on the local services, input files cut from the bundled sample, process and
 # memory helpers, and the end-of-run checks. Source it; it defines functions and a few globals only.
 #
-# Globals a caller sets before rel_init: REL_NAME (short run name: chaos, load).
+# Globals a caller sets before rel_init: REL_NAME (short run name: chaos, load); REL_BROKER (rabbitmq,
+# the single local broker, by default; cluster: the three-node infra/local/cluster, started if it is
+# not running and then stopped at the end, every process given the three nodes' URLs).
 # Globals rel_init sets: ROOT, BIN, RUN_DIR, VHOST, SECURENETS_HOME (exported), SECURENETS_AMQP_URL
 # (exported), SECURENETS_DATABASE_URL (exported), REL_MODEL, REL_SAMPLE.
 
@@ -12,6 +14,8 @@ REL_SAMPLE="$ROOT/samples/digits/inputs.npy"
 REL_T0=$SECONDS
 REL_PIDS=()         # every service process started by rel_start_*, for cleanup
 REL_VHOST_CREATED=0
+REL_BROKER=${REL_BROKER:-rabbitmq}
+REL_CLUSTER_STARTED=0
 
 rel_now_ms() { date +%s%3N; }
 # rel_seconds_since MS: seconds since a rel_now_ms reading, with one decimal.
@@ -52,18 +56,31 @@ rel_init() {
     command -v psql >/dev/null || rel_die "psql is needed for the audit checks (apt-get install postgresql-client)"
     python3 -c 'import numpy' 2>/dev/null ||
         rel_die "python3 with numpy is needed to compare outputs (apt-get install python3-numpy)"
-    rel_infra rabbitmq status >/dev/null 2>&1 ||
-        rel_die "RabbitMQ is not running (infra/local/up; set SECURENETS_VAR_DIR to use another instance)"
+    if [[ $REL_BROKER == cluster ]]; then
+        if ! rel_infra cluster status >/dev/null 2>&1; then
+            rel_say "starting the three-node cluster (infra/local/cluster up)"
+            rel_infra cluster up >&2 || rel_die "infra/local/cluster up failed"
+            REL_CLUSTER_STARTED=1
+        fi
+    else
+        rel_infra rabbitmq status >/dev/null 2>&1 ||
+            rel_die "RabbitMQ is not running (infra/local/up; set SECURENETS_VAR_DIR to use another instance)"
+    fi
     rel_infra postgres status >/dev/null 2>&1 || rel_die "PostgreSQL is not running (infra/local/up)"
     local stamp
     stamp="$(date +%Y%m%d-%H%M%S)-$seed-$$"
     RUN_DIR="$ROOT/var/$REL_NAME/$stamp"
     VHOST="securenets-$REL_NAME-$stamp"
     mkdir -p "$RUN_DIR/logs" "$RUN_DIR/inputs" "$RUN_DIR/outputs"
-    rel_infra rabbitmq vhost-add "$VHOST" >/dev/null || rel_die "cannot create vhost $VHOST"
+    rel_infra "$REL_BROKER" vhost-add "$VHOST" >/dev/null || rel_die "cannot create vhost $VHOST"
     REL_VHOST_CREATED=1
     export SECURENETS_HOME="$RUN_DIR/home"
-    export SECURENETS_AMQP_URL="amqp://securenets:securenets@127.0.0.1:${SECURENETS_RABBITMQ_PORT:-5672}/$VHOST"
+    if [[ $REL_BROKER == cluster ]]; then
+        SECURENETS_AMQP_URL=$(rel_infra cluster urls --vhost "$VHOST") || rel_die "cannot list the cluster's URLs"
+        export SECURENETS_AMQP_URL
+    else
+        export SECURENETS_AMQP_URL="amqp://securenets:securenets@127.0.0.1:${SECURENETS_RABBITMQ_PORT:-5672}/$VHOST"
+    fi
     export SECURENETS_DATABASE_URL="postgresql://securenets:securenets@127.0.0.1:${SECURENETS_PG_PORT:-5432}/securenets"
     export SECURENETS_LOG_LEVEL=info
     mkdir -p "$SECURENETS_HOME"
@@ -85,13 +102,23 @@ rel_cleanup_services() {
     for pid in "${REL_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     for pid in "${REL_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     REL_PIDS=()
-    rel_infra rabbitmq status >/dev/null 2>&1 || rel_infra rabbitmq start >/dev/null 2>&1 ||
-        rel_say "warning: could not restart RabbitMQ"
+    if [[ $REL_BROKER == cluster ]]; then
+        # A node a fault killed comes back.
+        rel_infra cluster status >/dev/null 2>&1 || rel_infra cluster up >/dev/null 2>&1 ||
+            rel_say "warning: could not start every node of the cluster again"
+    else
+        rel_infra rabbitmq status >/dev/null 2>&1 || rel_infra rabbitmq start >/dev/null 2>&1 ||
+            rel_say "warning: could not restart RabbitMQ"
+    fi
     rel_infra postgres status >/dev/null 2>&1 || rel_infra postgres start >/dev/null 2>&1 ||
         rel_say "warning: could not restart PostgreSQL"
     if ((REL_VHOST_CREATED)); then
-        rel_infra rabbitmq vhost-delete "$VHOST" >/dev/null 2>&1 || rel_say "warning: could not delete vhost $VHOST"
+        rel_infra "$REL_BROKER" vhost-delete "$VHOST" >/dev/null 2>&1 || rel_say "warning: could not delete vhost $VHOST"
         REL_VHOST_CREATED=0
+    fi
+    if ((REL_CLUSTER_STARTED)); then
+        rel_infra cluster down >/dev/null 2>&1 || rel_say "warning: could not stop the cluster"
+        REL_CLUSTER_STARTED=0
     fi
 }
 
@@ -166,7 +193,7 @@ rel_job_id() {
 rel_wait_drained() {
     local deadline=$((SECONDS + $1)) counts
     while :; do
-        counts=$(rel_infra rabbitmq queues "$VHOST" 2>/dev/null | awk -F'\t' '
+        counts=$(rel_infra "$REL_BROKER" queues "$VHOST" 2>/dev/null | awk -F'\t' '
             $1 == "securenets.jobs" { j = $2 } $1 == "securenets.results" { r = $2 } $1 == "securenets.dead-letter" { d = $2 }
             END { print (j == "" ? "?" : j), (r == "" ? "?" : r), (d == "" ? "?" : d) }') || counts="? ? ?"
         [[ $counts == "0 0 "* || $SECONDS -ge $deadline ]] && break

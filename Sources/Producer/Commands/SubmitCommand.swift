@@ -7,8 +7,8 @@ import SecureNetsServices
 
 /// Options shared by `submit` and `collect`.
 struct BrokerOptions: ParsableArguments {
-    @Option(help: "Broker URL (default: $SECURENETS_PRODUCER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-producer).")
-    var amqpURL: String?
+    @Option(help: "Broker URL; repeat it (or separate URLs with commas) for the nodes of a cluster, tried in turn when one fails (default: $SECURENETS_PRODUCER_AMQP_URL, $SECURENETS_AMQP_URL, or the local broker as user securenets-producer).")
+    var amqpURL: [String] = []
 
     @Option(help: "Give up after this many seconds in which no batch was verified or failed (the job stays resumable with `collect`). 0 waits for ever.")
     var timeout: Double = 600
@@ -25,7 +25,7 @@ struct BrokerOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    func url() throws -> AMQPURL { try AMQPURL(amqpURL ?? ServiceEnvironment.amqpURL(for: .producer)) }
+    func urls() throws -> AMQPURLList { try ServiceEnvironment.amqpURLs(for: .producer, flags: amqpURL) }
 
     func validate() throws {
         guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be 0 or more seconds") }
@@ -195,7 +195,7 @@ enum JobCompletion {
         let started = Date()
         let runner = try JobRunner(journal: journal, network: network, input: input, identity: identity,
                                verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath,
-                               amqpURL: try broker.url(), logger: logger,
+                               amqpURLs: try broker.urls(), logger: logger,
                                progress: ProgressReporter(rowsPerBatch: record.batchSize), policy: broker.policy,
                                automaticWindow: broker.window == nil,
                                progressTimeout: broker.timeout > 0 ? broker.timeout : nil)

@@ -18,7 +18,8 @@ final class JobRunner {
     let identity: SigningIdentity
     let verifierKeys: [TrustedKey]
     let verifierKeyPath: String
-    let amqpURL: AMQPURL
+    /// The broker's URLs, one per cluster node, tried in turn (``FailoverSchedule``).
+    let amqpURLs: AMQPURLList
     let logger: Logger
     let progress: ProgressReporter
     /// Give up after this long without a batch verified or failed; nil waits for ever.
@@ -38,7 +39,7 @@ final class JobRunner {
 
     /// Throws `MaskedModeError` when the network does not fit masked mode, or a journal file error.
     init(journal: JobJournal, network: Network, input: RowSource, identity: SigningIdentity, verifierKeys: [TrustedKey],
-         verifierKeyPath: String, amqpURL: AMQPURL, logger: Logger, progress: ProgressReporter,
+         verifierKeyPath: String, amqpURLs: AMQPURLList, logger: Logger, progress: ProgressReporter,
          policy: DispatchPolicy, automaticWindow: Bool = false, progressTimeout: TimeInterval?) throws {
         self.journal = journal
         self.automaticWindow = automaticWindow
@@ -50,7 +51,7 @@ final class JobRunner {
         self.identity = identity
         self.verifierKeys = verifierKeys
         self.verifierKeyPath = verifierKeyPath
-        self.amqpURL = amqpURL
+        self.amqpURLs = amqpURLs
         self.logger = logger
         self.progress = progress
         self.progressTimeout = progressTimeout
@@ -95,17 +96,17 @@ final class JobRunner {
     /// `progressTimeout` bounds how long connecting may go on, too.
     func run() throws -> [Int: String] {
         let limit = progressTimeout.map { Duration.milliseconds(Int64($0 * 1000)) }
-        return try BrokerRetry.run(giveUpAfter: limit, logger: logger) { attempt in
+        return try BrokerRetry.run(urls: amqpURLs, giveUpAfter: limit, logger: logger) { attempt in
             progress.update(status(warning: nil))
             return try runConnected(attempt)
         }
     }
 
     private func runConnected(_ attempt: BrokerAttempt) throws -> [Int: String] {
-        let consumer = try attempt.connect(url: amqpURL, connectionName: "securenets producer \(jobID) consume",
+        let consumer = try attempt.connect(connectionName: "securenets producer \(jobID) consume",
                                           maxBodyBytes: JobRunner.maxBodyBytes, logger: logger)
         defer { consumer.close() }
-        let publisher = try attempt.connect(url: amqpURL, connectionName: "securenets producer \(jobID) publish",
+        let publisher = try attempt.connect(connectionName: "securenets producer \(jobID) publish",
                                            maxBodyBytes: JobRunner.maxBodyBytes, logger: logger)
         defer { publisher.close() }
         try SecureNetsTopology.declare(on: publisher)

@@ -24,15 +24,23 @@ final class PipelineCluster: @unchecked Sendable {
     static let databaseURL = ProcessInfo.processInfo.environment["SECURENETS_DATABASE_URL"]
         ?? "postgresql://securenets:securenets@127.0.0.1:5432/securenets"
 
-    /// The vhost as the administrative user (`securenets`), for the harness's own inspection.
+    /// The vhost as the administrative user (`securenets`), for the harness's own inspection (on a
+    /// replicated broker, every node's URL, comma-separated).
     var amqpURLString: String { url(user: nil) }
-    var amqpURL: AMQPURL { try! AMQPURL(amqpURLString) }
+    /// The first of ``amqpURLString``'s URLs.
+    var amqpURL: AMQPURL { try! AMQPURLList(amqpURLString).first }
 
-    /// The vhost as one of the least-privilege role users (`securenets-worker`, …).
-    func url(role: String) -> AMQPURL { try! AMQPURL(url(user: "securenets-\(role)")) }
+    /// The vhost as one of the least-privilege role users (`securenets-worker`, …), on the first node.
+    func url(role: String) -> AMQPURL { try! AMQPURLList(url(user: "securenets-\(role)")).first }
+
+    /// A replicated broker of the test's own instead of the shared single one.
+    let broker: BrokerCluster?
 
     private func url(user: String?) -> String {
         let base = try! AMQPURL(PipelineCluster.baseAMQP)
+        if let broker {
+            return broker.urls(user: user ?? base.user, password: user ?? base.password, vhost: vhost)
+        }
         if tls {
             return TLSEndpoints.amqps(user: user ?? base.user, password: user ?? base.password, vhost: vhost)
         }
@@ -56,10 +64,12 @@ final class PipelineCluster: @unchecked Sendable {
 
     let logLevel: String
 
+    /// - Parameter prepare: runs on the new vhost, as the administrative user, before any process starts.
     init(name: String, workers workerCount: Int, verifierArguments: [String] = [], logLevel: String = "info",
-         tls: Bool = false) throws {
+         tls: Bool = false, broker: BrokerCluster? = nil, prepare: (AMQPURL) throws -> Void = { _ in }) throws {
         self.logLevel = logLevel
         self.tls = tls
+        self.broker = broker
         let suffix = UUID().uuidString.prefix(8).lowercased()
         self.name = name
         vhost = "securenets-test-\(name)-\(suffix)"
@@ -67,10 +77,12 @@ final class PipelineCluster: @unchecked Sendable {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("securenets-\(name)-\(suffix)")
         logs = home.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        let created = try runCommand(RepositoryPaths.root.appendingPathComponent("infra/local/rabbitmq"), ["vhost-add", vhost])
+        let created = try broker?.run(["vhost-add", vhost])
+            ?? runCommand(RepositoryPaths.root.appendingPathComponent("infra/local/rabbitmq"), ["vhost-add", vhost])
         guard created.status == 0 else {
             throw HarnessError("cannot create vhost \(vhost) (is the broker up? run infra/local/up): \(created.stderr)")
         }
+        try prepare(amqpURL)
         try startVerifier(arguments: verifierArguments)
         for index in 0..<workerCount { try startWorker(id: "\(name)-w\(index + 1)-\(suffix)") }
     }
@@ -194,7 +206,11 @@ final class PipelineCluster: @unchecked Sendable {
     func shutdown() {
         for worker in workers { worker.stop() }
         verifier?.stop()
-        _ = try? runCommand(RepositoryPaths.root.appendingPathComponent("infra/local/rabbitmq"), ["vhost-delete", vhost])
+        if let broker {
+            _ = try? broker.run(["vhost-delete", vhost])
+        } else {
+            _ = try? runCommand(RepositoryPaths.root.appendingPathComponent("infra/local/rabbitmq"), ["vhost-delete", vhost])
+        }
     }
 }
 

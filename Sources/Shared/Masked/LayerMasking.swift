@@ -32,11 +32,13 @@ public enum LayerMasking {
         let masked = ResidueMatrix.filled(rows: rows, columns: columns) { target in
             activations.elements.withUnsafeBufferPointer { source in
                 ParallelRows.forEach(rows: rows, columns: columns) { range in
-                    // R's rows go straight into the output, which the kernel then masks in place.
-                    let start = range.lowerBound * columns
-                    for r in range { stream.fillRow(r, into: target + r * columns, count: columns) }
-                    sn_modp_quantize_and_mask(source.baseAddress! + start, range.count * columns, 1 / scale, limit,
-                                              target + start, target + start)
+                    // Row by row: R's row is written into the output and masked in place while it is
+                    // still in the core's cache, instead of the whole of R going out to memory and back.
+                    for r in range {
+                        let row = target + r * columns
+                        stream.fillRow(r, into: row, count: columns)
+                        sn_modp_quantize_and_mask(source.baseAddress! + r * columns, columns, 1 / scale, limit, row)
+                    }
                 }
             }
         }
@@ -47,11 +49,31 @@ public enum LayerMasking {
     /// What `mask` uses and `unmask` needs back; a pure function of the batch, so a producer that
     /// resumes a job recomputes it instead of storing it. Throws `.nonFinite` for NaN or ±Inf.
     public static func inputScale(of activations: Matrix, for layer: MaskedLayer) throws -> Double {
-        let largest = activations.elements.reduce(Float(0)) { max($0, abs($1)) }
-        guard largest.isFinite, activations.isFinite else {
+        let (largest, nonfinite) = maxMagnitude(activations)
+        guard nonfinite == 0 else {
             throw MaskedModeError.nonFinite(layer: layer.index, name: layer.name, what: "input activations")
         }
         return largest > 0 ? Double(largest) / Double(layer.bitWidths.activationLimit) : 1
+    }
+
+    /// max |x| over the finite entries and the count of NaN and infinite ones: one vectorized pass, rows
+    /// split across cores (per-row results, combined here).
+    static func maxMagnitude(_ matrix: Matrix) -> (largest: Float, nonfinite: Int) {
+        let rows = matrix.rows, columns = matrix.columns
+        guard rows > 0, columns > 0 else { return (0, 0) }
+        var largest = [Float](repeating: 0, count: rows)
+        var nonfinite = [Int](repeating: 0, count: rows)
+        matrix.elements.withUnsafeBufferPointer { source in
+            largest.withUnsafeMutableBufferPointer { largest in
+                nonfinite.withUnsafeMutableBufferPointer { nonfinite in
+                    let (values, largest, nonfinite) = (source.baseAddress!, largest.baseAddress!, nonfinite.baseAddress!)
+                    ParallelRows.forEach(rows: rows, columns: columns) { range in
+                        for r in range { nonfinite[r] = sn_modp_max_abs(values + r * columns, columns, largest + r) }
+                    }
+                }
+            }
+        }
+        return (largest.max() ?? 0, nonfinite.reduce(0, +))
     }
 
     /// Ẑ = s_x·s_j·centre(Z_A − Z_B mod p) + b_j: the layer's pre-activations (B × N) in float32, from

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SecureNets
 
 /// `securenets-bench pipeline`: end-to-end rows/s of `securenets submit` through the real broker,
 /// workers, verifier and audit database, against plaintext `securenets infer` on the same model and rows.
@@ -31,10 +32,11 @@ struct PipelineBenchmark: ParsableCommand {
     @Option(help: "Network shape: layer widths joined by '-', inputs first (ReLU between, softmax at the end).")
     var shape = BenchShape(argument: "784-1024-1024-1024-10")!
 
-    @Option(help: "Worker configurations, comma-separated, each WORKERSxTHREADS.")
+    @Option(help: "Worker configurations, comma-separated, each WORKERSxTHREADS (blinded mode), masked (one worker per pool, 1 thread) or masked-WORKERSxTHREADS (per pool).")
     var configurations = CommaSeparated<WorkerConfiguration>([WorkerConfiguration(argument: "1x1")!,
                                                               WorkerConfiguration(argument: "2x1")!,
-                                                              WorkerConfiguration(argument: "1x2")!])
+                                                              WorkerConfiguration(argument: "1x2")!,
+                                                              WorkerConfiguration(argument: "masked")!])
 
     @Option(help: "Timed plaintext runs per thread count (the median is reported).")
     var plaintextRepeats = 3
@@ -75,9 +77,12 @@ struct PipelineBenchmark: ParsableCommand {
             if keep { log("kept \(work.path)") } else { try? FileManager.default.removeItem(at: work) }
         }
 
-        // The batch must fit the broker: a result carries the input and every pre-activation.
+        // The batch must fit the broker: a blinded result carries the input and every pre-activation,
+        // a masked data-pool result X̂ and Z_A of one layer (the same batch is run in both modes when it fits).
         let fit = BrokerFit(widths: shape.widths, maxMessageBytes: maxMessageMb << 20)
-        let batch = min(batchSize, fit.largestBatch)
+        let modes = Set(configurations.values.map(\.privacy))
+        let batch = modes.map { CapacityBenchmark.largestBatch(widths: shape.widths, privacy: $0, maxMessageBytes: maxMessageMb << 20) }
+            .reduce(batchSize, min)
         let batchNote = batch == batchSize ? nil
             : "batch \(batchSize) needs \(fit.resultBytes(rows: batchSize)) B per result, over the broker's \(maxMessageMb) MiB: ran batch \(batch), the largest that fits"
         if let batchNote { log(batchNote) }
@@ -113,23 +118,27 @@ struct PipelineBenchmark: ParsableCommand {
         try cluster.startVerifier()
 
         var results: [PipelineResult] = []
-        for (index, configuration) in configurations.values.enumerated() {
-            log("pipeline: \(configuration.workers) worker(s) × \(configuration.threads) thread(s)")
+        var warmed: Set<PrivacyMode> = []
+        for configuration in configurations.values {
+            log("pipeline: \(configuration.privacy), \(configuration.workers) worker(s)\(configuration.privacy == .masked ? " per pool" : "") × \(configuration.threads) thread(s)")
             try cluster.startWorkers(configuration)
-            if index == 0 {
+            if warmed.insert(configuration.privacy).inserted {
                 log("warm-up job (one batch)")
                 _ = try cluster.submit(model: model, input: warmupInput, batch: batch, maxMessageMb: maxMessageMb,
-                                       timeout: submitTimeout)
+                                       privacy: configuration.privacy, timeout: submitTimeout)
             }
             let before = cluster.serviceCPUSeconds()
             let job = try cluster.submit(model: model, input: input, batch: batch, maxMessageMb: maxMessageMb,
-                                         timeout: submitTimeout)
+                                         privacy: configuration.privacy, timeout: submitTimeout)
             let after = cluster.serviceCPUSeconds()
             let audit = try AuditSums(job: job.id)
             cluster.stopWorkers()
+            let batches = (rows + batch - 1) / batch
             let result = PipelineResult(
-                workers: configuration.workers, threads: configuration.threads, rows: rows, batch: batch,
-                batches: (rows + batch - 1) / batch, jobID: job.id, wallSeconds: job.wallSeconds,
+                privacy: configuration.privacy, workers: configuration.workers * configuration.pools.count,
+                threads: configuration.threads, rows: rows, batch: batch, batches: batches,
+                expectedRows: batches * (configuration.privacy == .masked ? 2 * (shape.widths.count - 1) : 1),
+                jobID: job.id, wallSeconds: job.wallSeconds,
                 rowsPerSecond: Double(rows) / job.wallSeconds,
                 ratioToPlaintext: Double(rows) / job.wallSeconds / baseline.rowsPerSecond,
                 producerCPUSeconds: job.cpuSeconds, workerComputeSeconds: audit.workerComputeSeconds,
@@ -148,7 +157,7 @@ struct PipelineBenchmark: ParsableCommand {
             try report.json().write(to: URL(fileURLWithPath: json))
             log("wrote \(json)")
         }
-        if results.contains(where: { $0.passed != $0.batches }) { throw BenchError("some batches were not verified") }
+        if results.contains(where: { $0.passed != $0.expectedRows }) { throw BenchError("some batches were not verified") }
     }
 
     /// The directory of this executable (`swift run` builds every product into the same one).
@@ -167,19 +176,30 @@ struct PipelineBenchmark: ParsableCommand {
     }
 }
 
-/// `WORKERSxTHREADS`, e.g. `2x1`: how many `securenets-worker` processes, each with `--threads`.
+/// `WORKERSxTHREADS`, e.g. `2x1`: how many `securenets-worker` processes, each with `--threads`, for a
+/// blinded-mode job; `masked` (one worker per pool, one thread each) or `masked-WORKERSxTHREADS` (that
+/// many per pool) for a masked-mode job, the pools' workers started with `--pool data` and `--pool mask`.
 struct WorkerConfiguration: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    let privacy: PrivacyMode
+    /// Per pool in masked mode.
     let workers: Int
     let threads: Int
 
     init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x").compactMap { Int($0) }
+        var text = argument.lowercased()
+        if text == "masked" { text = "masked-1x1" }
+        privacy = text.hasPrefix("masked-") ? .masked : .blinded
+        if privacy == .masked { text.removeFirst("masked-".count) }
+        let parts = text.split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else { return nil }
         workers = parts[0]
         threads = parts[1]
     }
 
-    var description: String { "\(workers)x\(threads)" }
+    /// The worker processes' `--pool`: none for blinded mode, each pool once per worker for masked mode.
+    var pools: [MaskedPool?] { privacy == .blinded ? [nil] : MaskedPool.allCases }
+
+    var description: String { (privacy == .masked ? "masked-" : "") + "\(workers)x\(threads)" }
 }
 
 /// What the broker's message limit allows: the worker's result is the largest message of a job.

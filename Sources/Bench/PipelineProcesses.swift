@@ -1,4 +1,5 @@
 import Foundation
+import SecureNets
 import SecureNetsServices
 
 /// A verifier and workers as real release processes in a fresh RabbitMQ vhost and SECURENETS_HOME,
@@ -34,21 +35,42 @@ final class BenchCluster {
         log("vhost \(vhost)")
     }
 
-    /// Each process connects as its own role, as a deployment should.
+    /// Each process connects as its own role, as a deployment should; the masked-mode pools' workers
+    /// as their pool's user.
     var environment: [String: String] {
-        func url(_ user: String) -> String {
-            // amqp://user:password@host:port/vhost → the same host and port, this vhost, the role user.
-            let afterScheme = BenchCluster.baseAMQP.components(separatedBy: "://").last ?? ""
-            let hostPort = afterScheme.split(separator: "@").last?.split(separator: "/").first.map(String.init)
-                ?? "127.0.0.1:5672"
-            return "amqp://\(user):\(user)@\(hostPort)/\(vhost)"
-        }
-        return ["SECURENETS_PRODUCER_AMQP_URL": url("securenets-producer"),
-                "SECURENETS_WORKER_AMQP_URL": url("securenets-worker"),
-                "SECURENETS_VERIFIER_AMQP_URL": url("securenets-verifier"),
-                "SECURENETS_AMQP_URL": "",
-                "SECURENETS_DATABASE_URL": BenchCluster.databaseURL,
-                "SECURENETS_HOME": work.appendingPathComponent("home").path, "SECURENETS_LOG_LEVEL": "info"]
+        ["SECURENETS_PRODUCER_AMQP_URL": url(user: "securenets-producer"),
+         "SECURENETS_WORKER_AMQP_URL": url(user: "securenets-worker"),
+         "SECURENETS_WORKER_DATA_AMQP_URL": url(user: "securenets-worker-data"),
+         "SECURENETS_WORKER_MASK_AMQP_URL": url(user: "securenets-worker-mask"),
+         "SECURENETS_VERIFIER_AMQP_URL": url(user: "securenets-verifier"),
+         "SECURENETS_AMQP_URL": "",
+         "SECURENETS_DATABASE_URL": BenchCluster.databaseURL,
+         "SECURENETS_HOME": home.path, "SECURENETS_LOG_LEVEL": "info"]
+    }
+
+    /// The bench's own SECURENETS_HOME: keys the verifier and the producer share.
+    var home: URL { work.appendingPathComponent("home") }
+
+    /// The local keys under `home`, as `securenets submit` and `securenets-verifier` find them.
+    var keyring: LocalKeyring { LocalKeyring(directory: home.appendingPathComponent("keys")) }
+
+    /// The base URL's host and port with this vhost and `user` (password = user name, as
+    /// infra/local/rabbitmq provisions the role users).
+    func url(user: String) -> String {
+        "amqp://\(user):\(user)@\(hostPort)/\(vhost)"
+    }
+
+    /// The base URL as given (the application user, who may configure and read everything in the
+    /// vhost), moved to this vhost: the capacity bench's own connections.
+    var applicationURL: String {
+        let afterScheme = BenchCluster.baseAMQP.components(separatedBy: "://").last ?? ""
+        let userInfo = afterScheme.split(separator: "@").dropLast().joined(separator: "@")
+        return "amqp://\(userInfo)@\(hostPort)/\(vhost)"
+    }
+
+    private var hostPort: String {
+        let afterScheme = BenchCluster.baseAMQP.components(separatedBy: "://").last ?? ""
+        return afterScheme.split(separator: "@").last?.split(separator: "/").first.map(String.init) ?? "127.0.0.1:5672"
     }
 
     func startVerifier() throws {
@@ -59,14 +81,27 @@ final class BenchCluster {
         try process.waitForLog("verifier ready")
     }
 
+    /// The running verifier's process id.
+    var verifierPID: Int32? { verifier?.process.processIdentifier }
+
+    func stopVerifier() {
+        verifier?.stop()
+        verifier = nil
+    }
+
+    /// The configuration's workers; in masked mode as many per pool, each with `--pool` (and so its
+    /// pool's broker user, from `environment`).
     func startWorkers(_ configuration: WorkerConfiguration) throws {
         for _ in 0..<configuration.workers {
-            workerCount += 1
-            let id = "bench-w\(workerCount)-\(configuration)"
-            let process = try ServiceProcess(name: id, executable: binaries.appendingPathComponent("securenets-worker"),
-                                             arguments: ["--id", id, "--threads", String(configuration.threads)],
-                                             environment: environment, logDirectory: work.appendingPathComponent("logs"))
-            workers.append(process)
+            for pool in configuration.pools {
+                workerCount += 1
+                let id = "bench-w\(workerCount)-\(configuration)" + (pool.map { "-\($0)" } ?? "")
+                let process = try ServiceProcess(name: id, executable: binaries.appendingPathComponent("securenets-worker"),
+                                                 arguments: ["--id", id, "--threads", String(configuration.threads)]
+                                                     + (pool.map { ["--pool", $0.rawValue] } ?? []),
+                                                 environment: environment, logDirectory: work.appendingPathComponent("logs"))
+                workers.append(process)
+            }
         }
         for worker in workers { try worker.waitForLog("worker ready") }
     }
@@ -82,12 +117,12 @@ final class BenchCluster {
     }
 
     /// Runs `securenets submit` to the end; its wall time and CPU time are the job's and the producer's.
-    func submit(model: URL, input: URL, batch: Int, maxMessageMb: Int, timeout: Double) throws -> SubmittedJob {
+    func submit(model: URL, input: URL, batch: Int, maxMessageMb: Int, privacy: PrivacyMode, timeout: Double) throws -> SubmittedJob {
         let output = work.appendingPathComponent("outputs.npy")
         let result = try Spawn.run(binaries.appendingPathComponent("securenets"),
                                    ["submit", "--model", model.path, "--input", input.path, "--output", output.path,
                                     "--batch-size", String(batch), "--max-message-mb", String(maxMessageMb),
-                                    "--precision", "exact", "--privacy", "blinded", "--timeout", String(Int(timeout))],
+                                    "--precision", "exact", "--privacy", privacy.rawValue, "--timeout", String(Int(timeout))],
                                    environment: environment, timeout: timeout + 30)
         guard result.status == 0,
               let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else {
@@ -105,8 +140,7 @@ final class BenchCluster {
 
     func shutdown() {
         stopWorkers()
-        verifier?.stop()
-        verifier = nil
+        stopVerifier()
         if vhostCreated {
             _ = try? Spawn.run(URL(fileURLWithPath: PipelineBenchmark.repositoryFile("infra/local/rabbitmq")),
                                ["vhost-delete", vhost])
@@ -154,14 +188,8 @@ final class ServiceProcess {
         throw BenchError("\(name) did not log '\(text)' within \(Int(timeout)) s:\n\(log.suffix(2000))")
     }
 
-    /// utime + stime from /proc/<pid>/stat (fields 14 and 15, after the parenthesised command name).
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    /// CPU seconds (user + system) the process has used so far.
+    var cpuSeconds: Double { ProcessCPU.seconds(pid: process.processIdentifier) }
 
     /// SIGTERM (a worker finishes or returns its job), then SIGKILL if it does not stop in time.
     func stop(timeout: TimeInterval = 20) {
@@ -183,6 +211,14 @@ enum Spawn {
         try ChildCommand.run(executable, arguments, environment: environment, timeout: timeout)
     }
 
+    /// The rows of a query against the audit database, fields split (psql, so that the bench needs no
+    /// database library); `what` names the query in the error.
+    static func psql(_ query: String, what: String) throws -> [[String]] {
+        let result = try run(URL(fileURLWithPath: "/usr/bin/env"), ["psql", "-X", "-A", "-t", "-F", "|", BenchCluster.databaseURL, "-c", query])
+        guard result.status == 0 else { throw BenchError("cannot read \(what): \(result.stderr)") }
+        return result.stdout.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+    }
+
     /// Runs a helper and fails with its stderr if it fails.
     static func checked(_ executable: URL, _ arguments: [String]) throws {
         let result = try run(executable, arguments)
@@ -192,7 +228,7 @@ enum Spawn {
     }
 }
 
-/// The job's audit rows, summed (psql, so that the bench needs no database library).
+/// The job's audit rows, summed.
 struct AuditSums {
     let rows: Int
     let passed: Int
@@ -205,12 +241,10 @@ struct AuditSums {
             SELECT count(*), count(*) FILTER (WHERE verdict = 'passed'), coalesce(sum(worker_compute_ms), 0), \
             coalesce(sum(verify_ms), 0) FROM verification_audit WHERE job_id = '\(job)'
             """
-        let result = try Spawn.run(URL(fileURLWithPath: "/usr/bin/env"),
-                                   ["psql", "-X", "-A", "-t", "-F", "|", BenchCluster.databaseURL, "-c", query])
-        let fields = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
-        guard result.status == 0, fields.count == 4, let rows = Int(fields[0]), let passed = Int(fields[1]),
+        let fields = try Spawn.psql(query, what: "the audit rows of job \(job)").first ?? []
+        guard fields.count == 4, let rows = Int(fields[0]), let passed = Int(fields[1]),
               let compute = Double(fields[2]), let verify = Double(fields[3]) else {
-            throw BenchError("cannot read the audit rows of job \(job): \(result.stderr)")
+            throw BenchError("cannot read the audit rows of job \(job): \(fields)")
         }
         self.rows = rows
         self.passed = passed

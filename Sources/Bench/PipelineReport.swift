@@ -1,4 +1,5 @@
 import Foundation
+import SecureNets
 
 /// One plaintext baseline: `securenets infer` wall time over the same rows (median of the repeats).
 struct PlaintextResult: Encodable {
@@ -15,11 +16,15 @@ struct PlaintextResult: Encodable {
 
 /// One pipeline configuration's job and where its time went.
 struct PipelineResult: Encodable {
+    let privacy: PrivacyMode
+    /// Worker processes (in masked mode: of both pools together).
     let workers: Int
     let threads: Int
     let rows: Int
     let batch: Int
     let batches: Int
+    /// Audit rows of a fully verified job: one per batch (blinded), one per batch, layer and pool (masked).
+    let expectedRows: Int
     let jobID: String
     let wallSeconds: Double
     let rowsPerSecond: Double
@@ -37,14 +42,16 @@ struct PipelineResult: Encodable {
     let auditRows: Int
     let passed: Int
 
-    /// Wall time not explained by the producer's CPU, the workers' compute (spread over the workers) or
-    /// the verifier's checks: broker, database, queueing, idle waits. Negative where those overlapped.
+    /// Wall time not explained by the producer's CPU, the workers' compute (spread over the workers; in
+    /// masked mode the two pools compute at the same time) or the verifier's checks: broker, database,
+    /// queueing, idle waits. Negative where those overlapped.
     var otherSeconds: Double {
         wallSeconds - producerCPUSeconds - workerComputeSeconds / Double(workers) - verifySeconds
     }
 
     enum CodingKeys: String, CodingKey {
-        case workers, threads, rows, batch, batches, passed
+        case privacy, workers, threads, rows, batch, batches, passed
+        case expectedRows = "expected_rows"
         case jobID = "job_id"
         case wallSeconds = "wall_seconds"
         case rowsPerSecond = "rows_per_second"
@@ -60,11 +67,13 @@ struct PipelineResult: Encodable {
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(privacy.rawValue, forKey: .privacy)
         try container.encode(workers, forKey: .workers)
         try container.encode(threads, forKey: .threads)
         try container.encode(rows, forKey: .rows)
         try container.encode(batch, forKey: .batch)
         try container.encode(batches, forKey: .batches)
+        try container.encode(expectedRows, forKey: .expectedRows)
         try container.encode(jobID, forKey: .jobID)
         try container.encode(wallSeconds, forKey: .wallSeconds)
         try container.encode(rowsPerSecond, forKey: .rowsPerSecond)
@@ -119,13 +128,13 @@ struct PipelineReport: Encodable {
         try container.encode(TargetVerdict(limit: Self.target, met: targetMet), forKey: .target)
     }
 
-    /// Judged on the first one-worker, one-thread configuration, against the all-cores baseline.
-    var judged: PipelineResult? { pipeline.first { $0.workers == 1 && $0.threads == 1 } }
+    /// Judged on the first blinded one-worker, one-thread configuration, against the all-cores baseline.
+    var judged: PipelineResult? { pipeline.first { $0.privacy == .blinded && $0.workers == 1 && $0.threads == 1 } }
     var targetMet: Bool? { judged.map { $0.ratioToPlaintext >= Self.target } }
 
     var text: String {
         var lines = ["\(machine)",
-                     "\(shape), \(rows) rows, batch \(batch) (\(resultBytesPerBatch) B per result, broker limit \(maxMessageBytes) B), precision exact"]
+                     "\(shape), \(rows) rows, batch \(batch) (\(resultBytesPerBatch) B per blinded result, broker limit \(maxMessageBytes) B), blinded precision exact"]
         if let batchNote { lines.append("NOTE: \(batchNote)") }
         lines.append("")
         var table = [["configuration", "wall s", "rows/s", "× plaintext", "producer CPU s", "worker compute Σ s",
@@ -138,17 +147,23 @@ struct PipelineReport: Encodable {
         }
         for result in pipeline {
             var ratio = f(result.ratioToPlaintext, 3)
-            if result.workers == 1 && result.threads == 1 { ratio += result.ratioToPlaintext >= Self.target ? " ✓" : " ✗" }
-            table.append(["submit, \(result.workers) worker(s) × \(result.threads) thread(s)", f(result.wallSeconds, 2),
+            if result.privacy == .blinded && result.workers == 1 && result.threads == 1 {
+                ratio += result.ratioToPlaintext >= Self.target ? " ✓" : " ✗"
+            }
+            let name = result.privacy == .masked
+                ? "submit masked, \(result.workers / 2) worker(s) per pool × \(result.threads) thread(s)"
+                : "submit blinded, \(result.workers) worker(s) × \(result.threads) thread(s)"
+            table.append([name, f(result.wallSeconds, 2),
                           f(result.rowsPerSecond, 0), ratio, f(result.producerCPUSeconds, 2),
                           f(result.workerComputeSeconds, 2), f(result.verifySeconds, 2), f(result.otherSeconds, 2),
                           f(result.workerCPUSeconds, 2), f(result.verifierCPUSeconds, 2),
-                          "\(result.passed)/\(result.batches)"])
+                          "\(result.passed)/\(result.expectedRows)"])
         }
         lines.append(MarkdownTable.render(table))
         lines.append("")
         lines.append("× plaintext: rows/s over plaintext `securenets infer` with default (all-core) BLAS threads.")
         lines.append("other = wall − producer CPU − worker compute Σ / workers − verify Σ: broker, database, queueing, idle (negative: overlap).")
+        lines.append("verified: passed audit rows / rows of a fully verified job (blinded: one per batch; masked: one per batch, layer and pool).")
         if let judged {
             lines.append("Target: one worker (1 thread) ≥ \(Self.target)× plaintext — "
                          + (judged.ratioToPlaintext >= Self.target ? "met" : "NOT met")

@@ -64,6 +64,24 @@ public final class PostgresLedger: VerificationLedger {
         }
     }
 
+    /// One query for both: the batch segment's passed rows and this attempt's checked row.
+    public func earlierEntries(jobID: String, batch: Int, segment: Int, attempt: Int, pool: MaskedPool?) throws
+        -> (passed: LedgerEntry?, sameAttempt: LedgerEntry?) {
+        try withStore { _, connection in
+            let rows = try connection.execute("""
+                SELECT id, attempt, verdict, output_digest FROM verification_audit
+                WHERE job_id = $1 AND batch = $2::integer AND segment = $3::integer AND pool IS NOT DISTINCT FROM $4
+                  AND verdict IN ('passed', 'failed') AND (verdict = 'passed' OR attempt = $5::integer)
+                ORDER BY id
+                """, parameters: [jobID, String(batch), String(segment), pool?.rawValue, String(attempt)])
+            let entries = rows.compactMap { row -> LedgerEntry? in
+                guard let id = row[0].flatMap({ Int64($0) }), let rowAttempt = row[1].flatMap({ Int($0) }) else { return nil }
+                return LedgerEntry(id: id, attempt: rowAttempt, verdict: row[2] == "passed" ? .passed : .failed, outputDigest: row[3])
+            }
+            return (entries.first { $0.verdict == .passed }, entries.first { $0.attempt == attempt })
+        }
+    }
+
     public func record(_ entry: NewLedgerEntry) throws -> Int64 {
         let isAttempt = entry.verdict != .rejected
         let record = AuditRecord(

@@ -11,6 +11,18 @@ public protocol VerificationLedger: AnyObject {
     func record(_ entry: NewLedgerEntry) throws -> Int64
     /// Drops and re-opens the database connection after an error.
     func reconnect() throws
+    /// Both rows `ReplayCheck` decides on: `passedEntry` and `entry` for this attempt. A ledger may
+    /// answer them together (PostgreSQL: one query, one round trip less per result).
+    func earlierEntries(jobID: String, batch: Int, segment: Int, attempt: Int, pool: MaskedPool?) throws
+        -> (passed: LedgerEntry?, sameAttempt: LedgerEntry?)
+}
+
+extension VerificationLedger {
+    public func earlierEntries(jobID: String, batch: Int, segment: Int, attempt: Int, pool: MaskedPool?) throws
+        -> (passed: LedgerEntry?, sameAttempt: LedgerEntry?) {
+        (try passedEntry(jobID: jobID, batch: batch, segment: segment, pool: pool),
+         try entry(jobID: jobID, batch: batch, segment: segment, attempt: attempt, pool: pool))
+    }
 }
 
 /// An existing audit row, as far as the verifier cares.

@@ -34,11 +34,12 @@ public enum LayerMasking {
         let masked = ResidueMatrix.filled(rows: rows, columns: columns) { target in
             activations.elements.withUnsafeBufferPointer { source in
                 ParallelRows.forEach(rows: rows, columns: columns) { range in
-                    // R's rows go straight into the output, which the kernel then masks in place.
+                    // Row by row: R's row is written into the output and masked in place while it is
+                    // still in the core's cache, instead of the whole of R going out to memory and back.
                     for r in range {
                         let row = target + r * columns
                         stream.fillRow(r, into: row, count: columns)
-                        sn_modp_quantize_and_mask(source.baseAddress! + r * columns, columns, 1 / scales[r], limit, row, row)
+                        sn_modp_quantize_and_mask(source.baseAddress! + r * columns, columns, 1 / scales[r], limit, row)
                     }
                 }
             }
@@ -51,17 +52,32 @@ public enum LayerMasking {
     /// so a producer that resumes a job recomputes it instead of storing it. Throws `.nonFinite` for
     /// NaN or ±Inf.
     public static func inputScales(of activations: Matrix, for layer: MaskedLayer) throws -> [Double] {
-        guard activations.isFinite else {
+        let (largest, nonfinite) = rowMagnitudes(activations)
+        guard nonfinite == 0 else {
             throw MaskedModeError.nonFinite(layer: layer.index, name: layer.name, what: "input activations")
         }
-        let limit = Double(layer.bitWidths.activationLimit), columns = activations.columns
-        return activations.elements.withUnsafeBufferPointer { elements in
-            (0..<activations.rows).map { r in
-                var largest: Float = 0
-                for value in elements[(r * columns)..<((r + 1) * columns)] { largest = max(largest, abs(value)) }
-                return largest > 0 ? Double(largest) / limit : 1
+        let limit = Double(layer.bitWidths.activationLimit)
+        return largest.map { $0 > 0 ? Double($0) / limit : 1 }
+    }
+
+    /// max_k |x_ik| of every row over its finite entries, and the count of NaN and infinite entries:
+    /// one vectorized pass, rows split across cores.
+    static func rowMagnitudes(_ matrix: Matrix) -> (largest: [Float], nonfinite: Int) {
+        let rows = matrix.rows, columns = matrix.columns
+        guard rows > 0, columns > 0 else { return ([Float](repeating: 0, count: rows), 0) }
+        var largest = [Float](repeating: 0, count: rows)
+        var nonfinite = [Int](repeating: 0, count: rows)
+        matrix.elements.withUnsafeBufferPointer { source in
+            largest.withUnsafeMutableBufferPointer { largest in
+                nonfinite.withUnsafeMutableBufferPointer { nonfinite in
+                    let (values, largest, nonfinite) = (source.baseAddress!, largest.baseAddress!, nonfinite.baseAddress!)
+                    ParallelRows.forEach(rows: rows, columns: columns) { range in
+                        for r in range { nonfinite[r] = sn_modp_max_abs(values + r * columns, columns, largest + r) }
+                    }
+                }
             }
         }
+        return (largest, nonfinite.reduce(0, +))
     }
 
     /// Ẑ_ij = s_x,i·s_j·centre(Z_A − Z_B mod p)_ij + b_j: the layer's pre-activations (B × N) in float32,

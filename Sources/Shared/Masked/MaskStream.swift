@@ -1,3 +1,4 @@
+import CModP
 import Crypto
 import Foundation
 
@@ -16,12 +17,33 @@ import Foundation
 /// One keystream per row lets rows be expanded in parallel and a row be found without the ones
 /// before it; a row of n words needs n/4 + 1 blocks, far below GCM's 2³² − 2 (any tensor within
 /// `TensorLimits`).
+///
+/// Two implementations of the same keystream: on CPUs with the AES instructions, the counter mode
+/// itself in C (`sn_modp_keystream_residues`: no GHASH, no buffer per row, the words made candidates
+/// in the same pass); elsewhere, and for the rare row with a rejected word, swift-crypto's AES-GCM.
+/// `MaskStreamTests` holds both to the independent test vector and to each other.
 public struct MaskStream: Sendable {
     private let key: SymmetricKey
+    /// The expanded key for the AES instructions; nil without them (or when a test asks for the
+    /// portable path).
+    private let schedule: sn_aes256_key?
 
     public init(seed: MaskSeed) {
-        key = SymmetricKey(data: seed.bytes)
+        self.init(seed: seed, hardware: Self.hardwareAES)
     }
+
+    /// `hardware: false` forces the swift-crypto path (tests compare the two).
+    init(seed: MaskSeed, hardware: Bool) {
+        key = SymmetricKey(data: seed.bytes)
+        schedule = hardware ? seed.bytes.withUnsafeBufferPointer { bytes in
+            var expanded = sn_aes256_key()
+            sn_aes256_expand(bytes.baseAddress!, &expanded)
+            return expanded
+        } : nil
+    }
+
+    /// Whether this CPU runs the C keystream (x86-64 with AES-NI; VAES is used when present too).
+    static let hardwareAES = sn_aes256_hardware() != 0
 
     /// Row `index` of the mask: `count` residues.
     public func row(_ index: Int, count: Int) -> [UInt32] {
@@ -50,6 +72,9 @@ public struct MaskStream: Sendable {
     /// Asks for `count` words and, in the rare case (2⁻³¹ per word) that some were rejected, for a
     /// longer prefix of the same keystream: the result is the same as reading one endless stream.
     func fillRow(_ index: Int, into target: UnsafeMutablePointer<UInt32>, count: Int) {
+        if let schedule, withUnsafePointer(to: schedule, { sn_modp_keystream_residues($0, UInt64(index), target, count) }) == 0 {
+            return
+        }
         var words = count
         while true {
             let accepted = keystream(row: index, words: words).withUnsafeBytes { bytes in
@@ -75,8 +100,8 @@ public struct MaskStream: Sendable {
         return written
     }
 
-    /// The first `words` 32-bit words of row `row`'s keystream, as bytes.
-    private func keystream(row: Int, words: Int) -> Data {
+    /// The first `words` 32-bit words of row `row`'s keystream, as bytes (swift-crypto's AES-GCM).
+    func keystream(row: Int, words: Int) -> Data {
         var nonce = [UInt8](repeating: 0, count: 12)
         withUnsafeBytes(of: UInt64(row).bigEndian) { nonce.replaceSubrange(4..<12, with: $0) }
         let zeros = [UInt8](repeating: 0, count: words * 4)

@@ -36,9 +36,16 @@ public struct ModPFreivaldsCheck: Sendable {
             var wr0 = [UInt32](repeating: 0, count: inner), wr1 = wr0
             var zr0 = [UInt32](repeating: 0, count: rows), zr1 = zr0
             var xwr0 = zr0, xwr1 = zr0
-            Self.product(w.residues, rows: inner, columns: columns, v0, v1, &wr0, &wr1)
-            Self.product(z.elements, rows: rows, columns: columns, v0, v1, &zr0, &zr1)
-            Self.product(x.elements, rows: rows, columns: inner, wr0, wr1, &xwr0, &xwr1)
+            // W·r and Z·r are independent: one parallel region for both. X·(W·r) needs W·r.
+            withPointers(&wr0, &wr1, &zr0, &zr1) { wr0, wr1, zr0, zr1 in
+                ParallelRows.run([Self.pass(w, v0, v1, wr0, wr1),
+                                  Self.pass(z.elements, rows: rows, columns: columns, v0, v1, zr0, zr1)])
+            }
+            xwr0.withUnsafeMutableBufferPointer { xwr0 in
+                xwr1.withUnsafeMutableBufferPointer { xwr1 in
+                    ParallelRows.run([Self.pass(x.elements, rows: rows, columns: inner, wr0, wr1, xwr0.baseAddress!, xwr1.baseAddress!)])
+                }
+            }
             for row in 0..<rows where zr0[row] != xwr0[row] || zr1[row] != xwr1[row] {
                 return .failed("row \(row): Z·r differs from X·(W·r) mod p")
             }
@@ -59,23 +66,52 @@ public struct ModPFreivaldsCheck: Sendable {
         return vector
     }
 
-    /// out_t = M · v_t mod p for t = 0, 1, with M rows × columns (row-major), rows split across cores.
-    private static func product(_ m: [UInt32], rows: Int, columns: Int, _ v0: [UInt32], _ v1: [UInt32],
-                                _ out0: inout [UInt32], _ out1: inout [UInt32]) {
-        m.withUnsafeBufferPointer { m in
-            v0.withUnsafeBufferPointer { v0 in
-                v1.withUnsafeBufferPointer { v1 in
-                    out0.withUnsafeMutableBufferPointer { o0 in
-                        out1.withUnsafeMutableBufferPointer { o1 in
-                            guard let m = m.baseAddress, let v0 = v0.baseAddress, let v1 = v1.baseAddress,
-                                  let o0 = o0.baseAddress, let o1 = o1.baseAddress else { return }
-                            ParallelRows.forEach(rows: rows, columns: columns) { range in
-                                sn_modp_matvec2(m + range.lowerBound * columns, range.count, columns, columns,
-                                                v0, v1, o0 + range.lowerBound, o1 + range.lowerBound)
-                            }
+    /// The pass out_t = M · v_t mod p for t = 0, 1 over residues M (rows × columns, row-major), by rows.
+    /// The arrays must outlive the pass (`run` returns before the caller's scope ends).
+    private static func pass(_ m: [UInt32], rows: Int, columns: Int, _ v0: [UInt32], _ v1: [UInt32],
+                             _ out0: UnsafeMutablePointer<UInt32>, _ out1: UnsafeMutablePointer<UInt32>) -> ParallelRows.Pass {
+        ParallelRows.Pass(rows: rows, columns: columns) { range in
+            m.withUnsafeBufferPointer { m in
+                v0.withUnsafeBufferPointer { v0 in
+                    v1.withUnsafeBufferPointer { v1 in
+                        sn_modp_matvec2(m.baseAddress! + range.lowerBound * columns, range.count, columns, columns,
+                                        v0.baseAddress!, v1.baseAddress!, out0 + range.lowerBound, out1 + range.lowerBound)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pass W · v_t mod p, in whichever form `w` holds for the check.
+    private static func pass(_ w: QuantizedWeights, _ v0: [UInt32], _ v1: [UInt32],
+                             _ out0: UnsafeMutablePointer<UInt32>, _ out1: UnsafeMutablePointer<UInt32>) -> ParallelRows.Pass {
+        let columns = w.columns
+        switch w.checkForm {
+        case .residues(let residues):
+            return pass(residues, rows: w.rows, columns: columns, v0, v1, out0, out1)
+        case .narrow(let narrow):
+            return ParallelRows.Pass(rows: w.rows, columns: columns) { range in
+                narrow.withUnsafeBufferPointer { m in
+                    v0.withUnsafeBufferPointer { v0 in
+                        v1.withUnsafeBufferPointer { v1 in
+                            sn_modp_matvec2_i16(m.baseAddress! + range.lowerBound * columns, range.count, columns,
+                                                v0.baseAddress!, v1.baseAddress!, out0 + range.lowerBound, out1 + range.lowerBound)
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Mutable pointers to four arrays' storage for the duration of `body`.
+private func withPointers(_ a: inout [UInt32], _ b: inout [UInt32], _ c: inout [UInt32], _ d: inout [UInt32],
+                          _ body: (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt32>,
+                                   UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt32>) -> Void) {
+    a.withUnsafeMutableBufferPointer { a in
+        b.withUnsafeMutableBufferPointer { b in
+            c.withUnsafeMutableBufferPointer { c in
+                d.withUnsafeMutableBufferPointer { d in body(a.baseAddress!, b.baseAddress!, c.baseAddress!, d.baseAddress!) }
             }
         }
     }

@@ -4,7 +4,9 @@ import CModP
 /// pools and the verifier ever see of a masked layer. The scales and the bias stay with the producer.
 ///
 /// Holds the two forms the arithmetic reads, made once: float64 for the pools' `dgemm`
-/// (`ModPProduct`) and residues mod p for the verifier's check (`ModPFreivaldsCheck`).
+/// (`ModPProduct`) and, for the verifier's check (`ModPFreivaldsCheck`), 16-bit integers — every
+/// layer `MaskedBitWidths` chooses has |w| < 2¹⁵, and the check reads half the bytes of residues —
+/// or residues mod p for wider weights (which only a hand-made model has).
 /// Invariant: every |value| ≤ `maxSupportedMagnitude`.
 public struct QuantizedWeights: Sendable, Equatable {
     public let rows: Int
@@ -13,7 +15,13 @@ public struct QuantizedWeights: Sendable, Equatable {
     /// max |value|, which sizes the chunks of an exact product.
     public let maxMagnitude: Int32
     let widened: [Double]
-    let residues: [UInt32]
+    /// The check's form: `.narrow` when every |value| < 2¹⁵, else `.residues`.
+    let checkForm: CheckForm
+
+    enum CheckForm: Sendable {
+        case narrow([Int16])
+        case residues([UInt32])
+    }
 
     /// 2²² − 1: weights of up to 23 bits, the most any layer can use (`MaskedBitWidths`); with
     /// residues below 2³¹, a single product then stays below 2⁵³, so every chunk of an exact product
@@ -39,7 +47,8 @@ public struct QuantizedWeights: Sendable, Equatable {
             values.withUnsafeBufferPointer { sn_modp_widen_signed($0.baseAddress!, target.baseAddress!, count) }
             initialized = count
         }
-        residues = values.map { PrimeField.residue(Int64($0)) }
+        checkForm = largest <= Int32(Int16.max) ? .narrow(values.map { Int16($0) })
+                                                 : .residues(values.map { PrimeField.residue(Int64($0)) })
     }
 
     /// "rows×columns", for error messages.

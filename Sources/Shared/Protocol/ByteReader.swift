@@ -20,6 +20,9 @@ struct ByteReader {
         Array(storage[try take(count, field: field)])
     }
 
+    /// Steps over `count` bytes and returns where they lie, for a caller that reads them in place.
+    mutating func skip(_ count: Int, field: String) throws -> Range<Int> { try take(count, field: field) }
+
     mutating func uint8(field: String) throws -> UInt8 { storage[try take(1, field: field).lowerBound] }
 
     mutating func uint16(field: String) throws -> UInt16 {
@@ -44,14 +47,17 @@ struct ByteReader {
                                            limit: maxElements)
         }
         let range = try take(count * 4, field: "\(field) data (\(rows)×\(columns))")
-        var elements = [Float](repeating: 0, count: count)
-        storage.withUnsafeBytes { source in
-            elements.withUnsafeMutableBytes { target in
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[range]))
+        // Copied straight into uninitialized storage: zero-filling 16 MB first was a pass of its own.
+        let stored = [Float](unsafeUninitializedCapacity: count) { target, initialized in
+            storage.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[range]))
             }
+            initialized = count
         }
         #if _endian(big)
-        elements = elements.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+        let elements = stored.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+        #else
+        let elements = stored
         #endif
         return Matrix(rows: rows, columns: columns, elements: elements)
     }

@@ -10,12 +10,26 @@
 /// Decoding checks every length against the limits and the bytes actually left before allocating.
 public enum FrameCodec {
     public static func encode(_ frame: Frame) -> [UInt8] {
+        encode(frame, blobBytes: frame.blob.count) { $0.append(frame.blob) }
+    }
+
+    /// As `encode`, with the blob made of `matrices` in `ResidueCoding` (`frame.blob` must be empty),
+    /// written straight into the frame: a masked-mode product is megabytes, and encoding it into a blob
+    /// first copied it twice.
+    static func encode(_ frame: Frame, residueBlob matrices: [ResidueMatrix]) -> [UInt8] {
+        precondition(frame.blob.isEmpty, "a frame with a residue blob carries no other blob")
+        return encode(frame, blobBytes: matrices.reduce(0) { $0 + 8 + 4 * $1.elements.count }) { writer in
+            for matrix in matrices { ResidueCoding.append(matrix, to: &writer.bytes) }
+        }
+    }
+
+    private static func encode(_ frame: Frame, blobBytes: Int, writeBlob: (inout ByteWriter) -> Void) -> [UInt8] {
         var writer = ByteWriter()
         // One allocation of the final size: a result is 16 MB, and growing the buffer tensor by tensor
         // copied it several times over.
         let tensorBytes = frame.tensors.reduce(0) { $0 + 8 + 4 * $1.elements.count }
         writer.bytes.reserveCapacity(Frame.magic.count + 4 + 4 + frame.manifest.count + 2 + frame.signature.count
-                                     + 4 + frame.metadata.count + 4 + tensorBytes + 4 + frame.blob.count)
+                                     + 4 + frame.metadata.count + 4 + tensorBytes + 4 + blobBytes)
         writer.append(Frame.magic)
         writer.append(Frame.currentVersion)
         writer.append(frame.kind.rawValue)
@@ -28,8 +42,8 @@ public enum FrameCodec {
         writer.append(frame.metadata)
         writer.append(UInt32(frame.tensors.count))
         for tensor in frame.tensors { writer.appendTensor(tensor) }
-        writer.append(UInt32(frame.blob.count))
-        writer.append(frame.blob)
+        writer.append(UInt32(blobBytes))
+        writeBlob(&writer)
         return writer.bytes
     }
 
@@ -41,6 +55,15 @@ public enum FrameCodec {
     }
 
     public static func decode(_ bytes: [UInt8], limits: FrameLimits = .default) throws -> Frame {
+        var (frame, blob) = try decodeLeavingBlob(bytes, limits: limits)
+        frame.blob = Array(bytes[blob])
+        return frame
+    }
+
+    /// As `decode`, with the blob left where it lies: `frame.blob` is empty and `blob` is its range in
+    /// `bytes`. For a masked-mode frame, whose blob is megabytes of residues that are decoded from
+    /// there in one copy (`ResidueCoding`), not copied out first.
+    static func decodeLeavingBlob(_ bytes: [UInt8], limits: FrameLimits = .default) throws -> (frame: Frame, blob: Range<Int>) {
         guard bytes.count <= limits.maxFrameBytes else {
             throw FrameError.tooLarge(bytes: bytes.count, limit: limits.maxFrameBytes)
         }
@@ -78,9 +101,8 @@ public enum FrameCodec {
         guard blobLength <= limits.maxBlobBytes else {
             throw FrameError.fieldTooLarge(field: "blob", size: blobLength, limit: limits.maxBlobBytes)
         }
-        let blob = try reader.bytes(blobLength, field: "blob")
+        let blob = try reader.skip(blobLength, field: "blob")
         guard reader.remaining == 0 else { throw FrameError.trailingBytes(reader.remaining) }
-        return Frame(kind: kind, manifest: manifest, signature: signature, metadata: metadata,
-                     tensors: tensors, blob: blob)
+        return (Frame(kind: kind, manifest: manifest, signature: signature, metadata: metadata, tensors: tensors), blob)
     }
 }

@@ -33,14 +33,14 @@ public struct MaskedJobMessage: Sendable, Equatable {
     }
 
     public func encode() -> [UInt8] {
-        FrameCodec.encode(Frame(kind: .maskedJob, manifest: manifestBytes, signature: signature, metadata: Array("{}".utf8),
-                                blob: maskedInput.map { ResidueCoding.encode([$0]) } ?? []))
+        FrameCodec.encode(Frame(kind: .maskedJob, manifest: manifestBytes, signature: signature, metadata: Array("{}".utf8)),
+                          residueBlob: maskedInput.map { [$0] } ?? [])
     }
 
     /// Parses a masked job frame: structure, manifest, and X̂'s shape for the data pool. Not the
     /// signature (workers hold no keys; the verifier checks it on the result).
     public static func decode(_ bytes: [UInt8], limits: FrameLimits = .default) throws -> MaskedJobMessage {
-        let frame = try FrameCodec.decode(bytes, limits: limits)
+        let (frame, blob) = try FrameCodec.decodeLeavingBlob(bytes, limits: limits)
         guard frame.kind == .maskedJob else { throw ManifestError.invalid("expected a masked job frame, got \(frame.kind)") }
         let manifest = try ManifestCoding.decode(MaskedJobManifest.self, from: frame.manifest, what: "masked job manifest")
         try manifest.validate()
@@ -52,7 +52,7 @@ public struct MaskedJobMessage: Sendable, Equatable {
                                                limit: limits.maxTensorElements)
             }
         }
-        let matrices = try ResidueCoding.decode(frame.blob, maxElements: limits.maxTensorElements)
+        let matrices = try ResidueCoding.decode(bytes, range: blob, maxElements: limits.maxTensorElements)
         switch manifest.pool {
         case .data:
             guard matrices.count == 1, let input = matrices.first else {

@@ -48,13 +48,13 @@ public struct MaskedResultMessage: Sendable, Equatable {
 
     public func encode() -> [UInt8] {
         FrameCodec.encode(Frame(kind: .maskedResult, manifest: manifestBytes, signature: signature,
-                                metadata: ManifestCoding.encode(metadata),
-                                blob: ResidueCoding.encode([maskedInput, product].compactMap { $0 })))
+                                metadata: ManifestCoding.encode(metadata)),
+                          residueBlob: [maskedInput, product].compactMap { $0 })
     }
 
     /// Parses a masked result frame. Throws only when the bytes cannot be tied to a masked job manifest.
     public static func decode(_ bytes: [UInt8], limits: FrameLimits = .default) throws -> MaskedResultMessage {
-        let frame = try FrameCodec.decode(bytes, limits: limits)
+        let (frame, blob) = try FrameCodec.decodeLeavingBlob(bytes, limits: limits)
         guard frame.kind == .maskedResult else { throw ManifestError.invalid("expected a masked result frame, got \(frame.kind)") }
         let manifest = try ManifestCoding.decode(MaskedJobManifest.self, from: frame.manifest, what: "masked job manifest")
         try manifest.validate()
@@ -62,7 +62,7 @@ public struct MaskedResultMessage: Sendable, Equatable {
         var defect = problem.map(Defect.metadata)
         var maskedInput: ResidueMatrix?, product: ResidueMatrix?
         do {
-            let matrices = try ResidueCoding.decode(frame.blob, maxElements: limits.maxTensorElements)
+            let matrices = try ResidueCoding.decode(bytes, range: blob, maxElements: limits.maxTensorElements)
             let expected = manifest.pool == .data ? 2 : 1
             if matrices.count == expected {
                 maskedInput = manifest.pool == .data ? matrices[0] : nil

@@ -24,8 +24,8 @@ public struct ReplyMessage: Sendable, Equatable {
     }
 
     public func encode() -> [UInt8] {
-        FrameCodec.encode(Frame(kind: .reply, manifest: manifestBytes, signature: signature,
-                                tensors: output.map { [$0] } ?? [], blob: product.map { ResidueCoding.encode([$0]) } ?? []))
+        FrameCodec.encode(Frame(kind: .reply, manifest: manifestBytes, signature: signature, tensors: output.map { [$0] } ?? []),
+                          residueBlob: product.map { [$0] } ?? [])
     }
 
     /// Parses a reply and accepts it only under one of `verifierKeys`, with an output that matches its
@@ -33,7 +33,7 @@ public struct ReplyMessage: Sendable, Equatable {
     /// (so the user can be told what to trust) and must not be acted on.
     public static func decode(_ bytes: [UInt8], trusting verifierKeys: [TrustedKey],
                               limits: FrameLimits = .default) throws -> ReplyMessage {
-        let frame = try FrameCodec.decode(bytes, limits: limits)
+        let (frame, blob) = try FrameCodec.decodeLeavingBlob(bytes, limits: limits)
         guard frame.kind == .reply else { throw ManifestError.invalid("expected a reply frame, got \(frame.kind)") }
         let manifest = try ManifestCoding.decode(ReplyManifest.self, from: frame.manifest, what: "reply manifest")
         guard manifest.protocolVersion == JobManifest.currentProtocol else {
@@ -43,7 +43,7 @@ public struct ReplyMessage: Sendable, Equatable {
             throw UntrustedReply(manifest: manifest)
         }
         if manifest.pool != nil {
-            let products = try ResidueCoding.decode(frame.blob, maxElements: limits.maxTensorElements)
+            let products = try ResidueCoding.decode(bytes, range: blob, maxElements: limits.maxTensorElements)
             if manifest.verdict == .passed {
                 guard frame.tensors.isEmpty, products.count == 1, let expected = manifest.outputSHA256,
                       ResidueCoding.digest(products[0]) == expected else {

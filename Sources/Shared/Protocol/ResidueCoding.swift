@@ -1,3 +1,4 @@
+import CModP
 import Crypto
 
 /// How a matrix of residues mod p travels in the blob of a masked-mode frame (docs/PROTOCOL.md §14):
@@ -28,15 +29,21 @@ public enum ResidueCoding {
     /// `maxElements` and the bytes left before anything is allocated; every element must be a residue.
     /// Throws `FrameError` (sizes, truncation, trailing bytes) or `MaskedModeError.notResidues`.
     public static func decode(_ blob: [UInt8], maxElements: Int = FrameLimits.default.maxTensorElements) throws -> [ResidueMatrix] {
+        try decode(blob, range: 0..<blob.count, maxElements: maxElements)
+    }
+
+    /// The same for the blob at `range` of `bytes` (a whole frame: the blob is read where it lies, not
+    /// copied out first). Each matrix is copied once, and checked for residues in that copy.
+    static func decode(_ bytes: [UInt8], range: Range<Int>, maxElements: Int) throws -> [ResidueMatrix] {
         var matrices: [ResidueMatrix] = []
-        var offset = 0
+        var offset = range.lowerBound
         func word(at position: Int) -> UInt32 {
-            UInt32(blob[position]) | UInt32(blob[position + 1]) << 8 | UInt32(blob[position + 2]) << 16 | UInt32(blob[position + 3]) << 24
+            UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2]) << 16 | UInt32(bytes[position + 3]) << 24
         }
-        while offset < blob.count {
+        while offset < range.upperBound {
             let field = "residue matrix \(matrices.count)"
-            guard blob.count - offset >= 8 else {
-                throw FrameError.truncated(field: "\(field) shape", needed: 8, available: blob.count - offset)
+            guard range.upperBound - offset >= 8 else {
+                throw FrameError.truncated(field: "\(field) shape", needed: 8, available: range.upperBound - offset)
             }
             let rows = Int(word(at: offset)), columns = Int(word(at: offset + 4))
             offset += 8
@@ -44,22 +51,19 @@ public enum ResidueCoding {
             guard !overflow, count <= maxElements else {
                 throw FrameError.fieldTooLarge(field: "\(field) (\(rows)×\(columns))", size: overflow ? Int.max : count, limit: maxElements)
             }
-            guard blob.count - offset >= 4 * count else {
-                throw FrameError.truncated(field: "\(field) data (\(rows)×\(columns))", needed: 4 * count, available: blob.count - offset)
+            guard range.upperBound - offset >= 4 * count else {
+                throw FrameError.truncated(field: "\(field) data (\(rows)×\(columns))", needed: 4 * count, available: range.upperBound - offset)
             }
+            var bad = 0
             let elements = [UInt32](unsafeUninitializedCapacity: count) { target, initialized in
-                blob.withUnsafeBytes { source in
-                    UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + 4 * count)]))
+                bytes.withUnsafeBufferPointer { source in
+                    if count > 0 { bad = sn_modp_copy_residues(source.baseAddress! + offset, count, target.baseAddress!) }
                 }
                 initialized = count
             }
+            guard bad == 0 else { throw MaskedModeError.notResidues(what: field, count: bad) }
             offset += 4 * count
-            #if _endian(big)
-            let ordered = elements.map { UInt32(littleEndian: $0) }
-            #else
-            let ordered = elements
-            #endif
-            matrices.append(try ResidueMatrix(rows: rows, columns: columns, elements: ordered, what: field))
+            matrices.append(ResidueMatrix(rows: rows, columns: columns, checkedElements: elements))
         }
         return matrices
     }

@@ -19,8 +19,10 @@ public enum MaskedResultEvaluation {
     }
 
     /// The full decision for a result signed by `key` (as `authenticate` returned) against `model`.
+    /// `outputDigest` is the product's digest when the caller already has it (the verifier hashes the
+    /// product once, for the ledger and the reply: it is megabytes); nil computes it here.
     public static func evaluate(_ result: MaskedResultMessage, signedBy key: TrustedKey, model: QuantizedModel,
-                                rounds: Int) -> ResultEvaluation {
+                                rounds: Int, outputDigest: String? = nil) -> ResultEvaluation {
         if let defect = result.defect {
             return .failure("\(defect)", cause: ReplyManifest.Cause.malformedResult, key: key, ratio: 0)
         }
@@ -59,6 +61,6 @@ public enum MaskedResultEvaluation {
                             key: key, ratio: 1)
         }
         return ResultEvaluation(verdict: .passed, reason: "", cause: nil, maxResidualRatio: 0, producerKey: key,
-                                outputSHA256: ResidueCoding.digest(product))
+                                outputSHA256: outputDigest ?? ResidueCoding.digest(product))
     }
 }

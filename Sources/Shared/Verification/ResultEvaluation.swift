@@ -72,9 +72,11 @@ public struct ResultEvaluation: Sendable {
     }
 
     /// The decision for a result already authenticated as signed by `key` (`authenticate`): the
-    /// signature and the input digest are not checked again.
+    /// signature and the input digest are not checked again. `outputDigest` is the last output's
+    /// digest when the caller already has it (the verifier hashes it once, for the ledger and the
+    /// reply); nil computes it here.
     public static func evaluate(_ result: ResultMessage, signedBy key: TrustedKey, model: BlindedModel,
-                                rounds: Int) -> ResultEvaluation {
+                                rounds: Int, outputDigest: String? = nil) -> ResultEvaluation {
         func reject(_ reason: String, key: TrustedKey? = nil) -> ResultEvaluation {
             rejection(reason, cause: ReplyManifest.Cause.modelMismatch, key: key)
         }
@@ -96,7 +98,7 @@ public struct ResultEvaluation: Sendable {
                                cause: ReplyManifest.Cause.checkFailed, key: key)
             }
         }
-        let outputDigest = result.outputs.last.map(Digest.tensor)
+        let outputDigest = outputDigest ?? result.outputs.last.map(Digest.tensor)
         let check = SegmentVerifier(rounds: rounds).verify(input: result.input, layers: model.layers[layers],
                                                           outputs: result.outputs, precision: manifest.precision)
         return ResultEvaluation(verdict: check.passed ? .passed : .failed, reason: check.failure ?? "",

@@ -147,11 +147,11 @@ public final class ResultHandler {
         row.producerKeyFingerprint = producerKey.fingerprint
 
         // 2. Redeliveries, replays and duplicates.
+        let earlier = try ledger.earlierEntries(jobID: result.jobID, batch: result.batch, segment: result.segment,
+                                                attempt: result.attempt, pool: result.pool)
         let decision = ReplayCheck.decide(
             batch: result.batch, segment: result.segment, attempt: result.attempt, outputDigest: outputDigest, redelivered: redelivered,
-            passed: try ledger.passedEntry(jobID: result.jobID, batch: result.batch, segment: result.segment, pool: result.pool),
-            sameAttempt: try ledger.entry(jobID: result.jobID, batch: result.batch, segment: result.segment, attempt: result.attempt,
-                                          pool: result.pool))
+            passed: earlier.passed, sameAttempt: earlier.sameAttempt)
         switch decision {
         case .resendPassed(let passed):
             logger.notice("redelivered result already recorded; re-sending its reply", metadata: context.merging(["row": "\(passed.id)"]) { $1 })
@@ -178,7 +178,7 @@ public final class ResultHandler {
             return try conclude(.rejection("model \(result.modelDigest.prefix(12)) unavailable: \(error)",
                                            cause: ReplyManifest.Cause.modelUnavailable, key: producerKey))
         }
-        return try conclude(result.evaluate(signedBy: producerKey, model: model, rounds: rounds))
+        return try conclude(result.evaluate(signedBy: producerKey, model: model, rounds: rounds, outputDigest: outputDigest))
     }
 
     /// `outputDigest` is the forwarded tensor's digest, computed once per result (a result's tensors are

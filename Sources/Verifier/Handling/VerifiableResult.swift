@@ -21,7 +21,8 @@ protocol VerifiableResult {
     func outputDigest() -> String
     func authenticate(_ producers: [TrustedKey]) -> Result<TrustedKey, RejectionReason>
     /// The check, against the model the manifest names (of either kind: a mismatch is rejected).
-    func evaluate(signedBy key: TrustedKey, model: PublishedModel, rounds: Int) -> ResultEvaluation
+    /// `outputDigest` is `outputDigest()`, already computed: the check does not hash the output again.
+    func evaluate(signedBy key: TrustedKey, model: PublishedModel, rounds: Int, outputDigest: String) -> ResultEvaluation
     /// The payload of a passed reply: the blinded output, or the pool's product.
     var forwarded: (output: Matrix?, product: ResidueMatrix?) { get }
     var precision: Precision { get }
@@ -59,11 +60,12 @@ extension ResultMessage: VerifiableResult {
         ResultEvaluation.authenticate(self, authorizedProducers: producers)
     }
 
-    func evaluate(signedBy key: TrustedKey, model: PublishedModel, rounds: Int) -> ResultEvaluation {
+    func evaluate(signedBy key: TrustedKey, model: PublishedModel, rounds: Int, outputDigest: String) -> ResultEvaluation {
         guard case .blinded(let blinded) = model else {
             return .rejection("blinded job names a masked model", cause: ReplyManifest.Cause.modelMismatch, key: key)
         }
-        return ResultEvaluation.evaluate(self, signedBy: key, model: blinded, rounds: rounds)
+        return ResultEvaluation.evaluate(self, signedBy: key, model: blinded, rounds: rounds,
+                                         outputDigest: outputDigest.isEmpty ? nil : outputDigest)
     }
 }
 
@@ -104,10 +106,11 @@ extension MaskedResultMessage: VerifiableResult {
         MaskedResultEvaluation.authenticate(self, authorizedProducers: producers)
     }
 
-    func evaluate(signedBy key: TrustedKey, model: PublishedModel, rounds: Int) -> ResultEvaluation {
+    func evaluate(signedBy key: TrustedKey, model: PublishedModel, rounds: Int, outputDigest: String) -> ResultEvaluation {
         guard case .masked(let quantized) = model else {
             return .rejection("masked job names a blinded model", cause: ReplyManifest.Cause.modelMismatch, key: key)
         }
-        return MaskedResultEvaluation.evaluate(self, signedBy: key, model: quantized, rounds: rounds)
+        return MaskedResultEvaluation.evaluate(self, signedBy: key, model: quantized, rounds: rounds,
+                                               outputDigest: outputDigest.isEmpty ? nil : outputDigest)
     }
 }

@@ -52,6 +52,23 @@ import Testing
         for vector in other { #expect(Array(mask.elements[(vector.row * 50)..<(vector.row * 50 + 40)]) == vector.values) }
     }
 
+    /// The C keystream (AES instructions) and swift-crypto's AES-GCM give the same rows: rows whose
+    /// 64-bit index has both halves set, lengths around the 16-block step of the VAES loop and the
+    /// 8-block step of the AES-NI loop, and tails of 1 to 3 words.
+    @Test(.enabled(if: MaskStream.hardwareAES, "this CPU has no AES instructions: only the portable path runs"))
+    func hardwareAndPortableKeystreamsAgree() throws {
+        var rng = SplitMix64(seed: 31)
+        for _ in 0..<4 {
+            let seed = try MaskSeed(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            let hardware = MaskStream(seed: seed, hardware: true), portable = MaskStream(seed: seed, hardware: false)
+            for row in [0, 1, 5, 1 << 33 | 7, Int(UInt32.max) + 2] {
+                for count in [1, 2, 3, 4, 5, 31, 32, 33, 63, 64, 65, 127, 1000, 4099] {
+                    #expect(hardware.row(row, count: count) == portable.row(row, count: count), "row \(row), \(count) words")
+                }
+            }
+        }
+    }
+
     /// Rejection cannot be reached by searching seeds (one word in 2³¹ is rejected), so the sampler
     /// runs on chosen words: p and p | 2³¹ are skipped and the row continues with the next word.
     @Test func rejectedWordsAreSkipped() {

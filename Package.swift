@@ -123,8 +123,9 @@ let package = Package(
         .executableTarget(
             name: "securenets-bench",
             dependencies: [
-                "SecureNets", "SecureNetsServices",
+                "SecureNets", "SecureNetsServices", "SecureNetsMessaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Bench"
         ),

@@ -9,6 +9,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "securenets-bench",
         abstract: "Measures what SecureNets costs against plaintext inference.",
-        subcommands: [ComputeBenchmark.self, PipelineBenchmark.self]
+        subcommands: [ComputeBenchmark.self, PipelineBenchmark.self, UserCostBenchmark.self, QueueDepthWatch.self]
     )
 }

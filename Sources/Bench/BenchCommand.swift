@@ -9,6 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "securenets-bench",
         abstract: "Measures what SecureNets costs against plaintext inference.",
-        subcommands: [ComputeBenchmark.self, PipelineBenchmark.self, CapacityBenchmark.self]
+        subcommands: [ComputeBenchmark.self, PipelineBenchmark.self, CapacityBenchmark.self, UserCostBenchmark.self,
+                      QueueDepthWatch.self]
     )
 }

@@ -1,9 +1,17 @@
 import Foundation
 
-/// The 1-minute load average (`/proc/loadavg`), which every bench table on this shared machine states.
-enum LoadAverage {
-    static var oneMinute: Double {
+/// The machine's load averages (1, 5, 15 minutes), recorded beside every benchmark: on a shared
+/// machine the ratios are only as good as the load they were measured under.
+struct LoadAverage: Encodable, CustomStringConvertible {
+    let values: [Double]
+
+    static var now: LoadAverage {
         let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-        return text.split(separator: " ").first.flatMap { Double($0) } ?? .nan
+        return LoadAverage(values: text.split(separator: " ").prefix(3).compactMap { Double($0) })
     }
+
+    /// The 1-minute load average, NaN when unknown.
+    static var oneMinute: Double { now.values.first ?? .nan }
+
+    var description: String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
 }

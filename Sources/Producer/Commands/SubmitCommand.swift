@@ -123,12 +123,13 @@ struct SubmitCommand: ParsableCommand {
         let verifierKeys = try KeyFiles.loadTrustedKeys(at: URL(fileURLWithPath: verifierKeyPath))
         guard !verifierKeys.isEmpty else { throw ValidationError("\(verifierKeyPath) holds no verifier key") }
 
+        let profile = PhaseProfile.shared
         if privacy == .masked { _ = try MaskedModel(network: network) }  // a layer that does not fit is refused now
         let size = batchSize ?? BatchSizing.largestBatch(for: network, privacy: privacy, mode: mode, maxMessageBytes: maxMessageMb << 20)
         let record = JobRecord(
             jobID: jobID, modelPath: absolute(model),
-            modelFileSHA256: try FileFingerprint.sha256(of: model), inputPath: absolute(input),
-            inputFileSHA256: try FileFingerprint.sha256(of: input), outputPath: absolute(output),
+            modelFileSHA256: try profile.measure(.fingerprints) { try FileFingerprint.sha256(of: model) }, inputPath: absolute(input),
+            inputFileSHA256: try profile.measure(.fingerprints) { try FileFingerprint.sha256(of: input) }, outputPath: absolute(output),
             labelsPath: labels.map(absolute), rows: rows.rows, batchSize: min(size, rows.rows), mode: mode,
             precision: precision, seed: Data(KeyStream.newSeed()).base64EncodedString(),
             producerKeyPath: absolute(producerKeyPath), verifierKeyPath: absolute(verifierKeyPath), createdAt: Date(),
@@ -168,10 +169,11 @@ struct CollectCommand: ParsableCommand {
         let journal = try JobJournal(opening: jobID, home: ServiceEnvironment.home)
         var record = journal.record
         if let verifierKey { record.verifierKeyPath = URL(fileURLWithPath: verifierKey).standardizedFileURL.path }
-        guard try FileFingerprint.sha256(of: record.modelPath) == record.modelFileSHA256 else {
+        let profile = PhaseProfile.shared
+        guard try profile.measure(.fingerprints, { try FileFingerprint.sha256(of: record.modelPath) }) == record.modelFileSHA256 else {
             throw ValidationError("\(record.modelPath) changed since job \(jobID) was submitted")
         }
-        guard try FileFingerprint.sha256(of: record.inputPath) == record.inputFileSHA256 else {
+        guard try profile.measure(.fingerprints, { try FileFingerprint.sha256(of: record.inputPath) }) == record.inputFileSHA256 else {
             throw ValidationError("\(record.inputPath) changed since job \(jobID) was submitted")
         }
         let network = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: record.modelPath))
@@ -193,6 +195,7 @@ enum JobCompletion {
                     verifierKeys: [TrustedKey], verifierKeyPath: String, broker: BrokerOptions, logger: Logger) throws {
         let record = journal.record
         let started = Date()
+        defer { PhaseProfile.shared.printIfEnabled() }
         let runner = try JobRunner(journal: journal, network: network, input: input, identity: identity,
                                verifierKeys: verifierKeys, verifierKeyPath: verifierKeyPath,
                                amqpURLs: try broker.urls(), logger: logger,
@@ -209,7 +212,7 @@ enum JobCompletion {
             printError("securenets: job \(record.jobID) stopped: \(error)\n  Fix that, then finish the job with: securenets collect \(record.jobID)")
             throw ExitCode(3)
         }
-        try writeOutputs(journal: journal, columns: network.outputCount)
+        try PhaseProfile.shared.measure(.output) { try writeOutputs(journal: journal, columns: network.outputCount) }
         let seconds = Date().timeIntervalSince(started)
         print("job \(record.jobID): \(journal.done.count)/\(record.batchCount) batches verified, \(record.rows) rows in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(record.rows) / max(seconds, 1e-9))) rows/s)")
         print("outputs: \(record.outputPath)" + (record.labelsPath.map { ", labels: \($0)" } ?? ""))

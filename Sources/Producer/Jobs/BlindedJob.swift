@@ -41,34 +41,42 @@ final class BlindedJob: JobProtection {
     }
 
     func outgoing(lane batch: Int, segment: Int, attempt: Int, context: JobRunner.PublishContext) throws -> OutgoingJob {
-        let activations = segment == 0 ? try input.rows(journal.record.rows(ofBatch: batch))
-                                       : try journal.segmentInput(batch: batch, segment: segment)
+        let profile = PhaseProfile.shared
+        let activations = segment == 0 ? try profile.measure(.input) { try input.rows(journal.record.rows(ofBatch: batch)) }
+                                       : try profile.measure(.journal) { try journal.segmentInput(batch: batch, segment: segment) }
         var rng = batchKeyStream(batch: batch, segment: segment)
-        let (blinded, batchKey) = try session.blindInput(activations, segment: segment, using: &rng)
+        let (blinded, batchKey) = try profile.measure(.protect) { try session.blindInput(activations, segment: segment, using: &rng) }
+        let inputDigest = profile.measure(.hashing) { Digest.tensor(blinded) }
         let layers = session.plan.segments[segment]
-        let manifest = JobManifest(
+        let job = try profile.measure(.signing) { () throws -> JobMessage in
+            let manifest = JobManifest(
             jobID: context.jobID, batch: batch, segment: segment, attempt: attempt, segmentCount: session.plan.segments.count,
             firstLayer: layers.lowerBound, layerCount: layers.count, modelDigest: context.modelDigest,
             modelPublishedAtMs: context.publishedAtMs, precision: journal.record.precision, rows: blinded.rows,
-            inputColumns: blinded.columns, inputSHA256: Digest.tensor(blinded), replyQueue: context.replyQueue,
+            inputColumns: blinded.columns, inputSHA256: inputDigest, replyQueue: context.replyQueue,
             producerKey: identity.publicKey.fingerprint, issuedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
-        let job = try JobMessage(manifest: manifest, input: blinded, signedBy: identity)
+            return try JobMessage(manifest: manifest, input: blinded, signedBy: identity)
+        }
         pendingBatchKeys[BatchSegment(batch: batch, segment: segment)] = batchKey
-        return OutgoingJob(body: job.encode(), routingKey: SecureNetsTopology.jobsRoutingKey, manifestSHA256: job.manifestSHA256)
+        return OutgoingJob(body: profile.measure(.publishing) { job.encode() }, routingKey: SecureNetsTopology.jobsRoutingKey,
+                           manifestSHA256: profile.measure(.signing) { job.manifestSHA256 })
     }
 
     func apply(_ reply: ReplyMessage, lane batch: Int, segment: Int) throws -> [LaneStep] {
         guard let output = reply.output else { return [] }
-        let batchKey = pendingBatchKeys.removeValue(forKey: BatchSegment(batch: batch, segment: segment)) ?? {
-            var rng = batchKeyStream(batch: batch, segment: segment)
-            return session.batchKey(rows: journal.record.rows(ofBatch: batch).count, segment: segment, using: &rng)
-        }()
-        let next = try session.finishSegment(output, segment: segment, batchKey: batchKey)
+        let profile = PhaseProfile.shared
+        let next = try profile.measure(.unprotect) { () throws -> Matrix in
+            let batchKey = pendingBatchKeys.removeValue(forKey: BatchSegment(batch: batch, segment: segment)) ?? {
+                var rng = batchKeyStream(batch: batch, segment: segment)
+                return session.batchKey(rows: journal.record.rows(ofBatch: batch).count, segment: segment, using: &rng)
+            }()
+            return try session.finishSegment(output, segment: segment, batchKey: batchKey)
+        }
         if segment + 1 < session.plan.segments.count {
-            try journal.recordSegmentInput(batch: batch, segment: segment + 1, input: next)
+            try profile.measure(.journal) { try journal.recordSegmentInput(batch: batch, segment: segment + 1, input: next) }
             return [.next(lane: batch, segment: segment + 1)]
         }
-        try journal.recordDone(batch: batch, output: next)
+        try profile.measure(.journal) { try journal.recordDone(batch: batch, output: next) }
         return [.done(lane: batch)]
     }
 

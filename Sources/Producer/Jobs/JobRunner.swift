@@ -44,9 +44,11 @@ final class JobRunner {
         self.journal = journal
         self.automaticWindow = automaticWindow
         messageBytes = 4 * journal.record.batchSize * (network.widths.max() ?? 1)
-        switch journal.record.privacyMode {
-        case .blinded: protection = BlindedJob(journal: journal, network: network, input: input, identity: identity)
-        case .masked: protection = try MaskedJob(journal: journal, network: network, input: input, identity: identity)
+        protection = try PhaseProfile.shared.measure(.model) { () throws -> JobProtection in
+            switch journal.record.privacyMode {
+            case .blinded: BlindedJob(journal: journal, network: network, input: input, identity: identity)
+            case .masked: try MaskedJob(journal: journal, network: network, input: input, identity: identity)
+            }
         }
         self.identity = identity
         self.verifierKeys = verifierKeys
@@ -113,6 +115,8 @@ final class JobRunner {
         try SecureNetsTopology.declareReplyQueue(forJob: jobID, on: publisher)
         try publisher.enablePublisherConfirms()
 
+        let profile = PhaseProfile.shared
+        profile.enter(.model)
         let modelBytes = protection.modelBytes()
         let (modelDigest, chunks) = ModelChunks.split(modelBytes)
         if journal.modelPublishedAtMs == nil {
@@ -126,6 +130,7 @@ final class JobRunner {
         }
         let context = PublishContext(jobID: jobID, replyQueue: replyQueue, modelDigest: modelDigest,
                                      publishedAtMs: journal.modelPublishedAtMs!)
+        profile.enter(.other)
         let due = restoredSteps
         restoredSteps = []
         try take(due, context: context, publisher: publisher)
@@ -146,9 +151,10 @@ final class JobRunner {
             progress.update(status(warning: waitingReason()))
             if let progressTimeout, now - lastProgress > progressTimeout { throw stalled(because: waitingReason()) }
             let wait = min(1, max(0.01, (scheduler.nextDeadline ?? .infinity) - now))
-            guard let delivery = try consumer.nextDelivery(timeout: .milliseconds(Int64(wait * 1000))) else { continue }
+            guard let delivery = try profile.measure(.waiting, { try consumer.nextDelivery(timeout: .milliseconds(Int64(wait * 1000))) })
+            else { continue }
             try handle(delivery.body, context: context, publisher: publisher)
-            try consumer.ack(deliveryTag: delivery.deliveryTag)
+            try profile.measure(.replies) { try consumer.ack(deliveryTag: delivery.deliveryTag) }
         }
         progress.update(status(warning: nil))
         progress.finish()
@@ -188,10 +194,15 @@ final class JobRunner {
         // Write-ahead: the dispatch is journaled (and scheduled) before it is published, so a reply
         // about it is always recognized, even after a crash between the publish and the next step. A
         // dispatch journaled but never published simply passes its deadline and is sent again.
-        try journal.recordDispatched(batch: lane, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256)
+        let profile = PhaseProfile.shared
+        try profile.measure(.journal) {
+            try journal.recordDispatched(batch: lane, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256)
+        }
         scheduler.dispatched(batch: lane, segment: segment, attempt: attempt, manifestSHA256: job.manifestSHA256, now: now)
-        try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: job.routingKey,
-                              body: job.body, properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+        try profile.measure(.publishing) {
+            try publisher.publish(exchange: SecureNetsTopology.exchange, routingKey: job.routingKey,
+                                  body: job.body, properties: AMQPMessageProperties(headers: [:]), mandatory: true)
+        }
     }
 
     /// Tells the scheduler that lanes moved on, and dispatches what that makes due.
@@ -212,7 +223,10 @@ final class JobRunner {
     private func handle(_ body: [UInt8], context: PublishContext, publisher: AMQPConnection) throws {
         let reply: ReplyMessage
         do {
-            reply = try ReplyMessage.decode(body, trusting: verifierKeys)
+            let profile = PhaseProfile.shared
+            reply = try profile.measure(.replies) {
+                try ReplyMessage.decode(body, trusting: verifierKeys) { digest in profile.measure(.hashing, digest) }
+            }
         } catch let untrusted as UntrustedReply {
             noteUntrustedVerifier(untrusted.manifest)
             return
@@ -238,10 +252,14 @@ final class JobRunner {
             try take(try protection.apply(reply, lane: lane, segment: m.segment), context: context, publisher: publisher)
         case .counted(let failures):
             logger.warning("attempt not verified", metadata: metadata.merging(["reason": "\(m.reason)", "failed_attempts": "\(failures)"]) { $1 })
-            try journal.recordCountedFailure(batch: lane, segment: m.segment, attempt: m.attempt, reason: "\(m.verdict.rawValue): \(m.reason)")
+            try PhaseProfile.shared.measure(.journal) {
+                try journal.recordCountedFailure(batch: lane, segment: m.segment, attempt: m.attempt, reason: "\(m.verdict.rawValue): \(m.reason)")
+            }
             if m.cause == ReplyManifest.Cause.unauthorizedProducer { throw unauthorizedProducer(verifierID: m.verifierID) }
         case .late(let why):
-            try journal.recordLate(batch: lane, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
+            try PhaseProfile.shared.measure(.journal) {
+                try journal.recordLate(batch: lane, segment: m.segment, attempt: m.attempt, verdict: m.verdict.rawValue)
+            }
             logger.info("ignoring a late or duplicate reply", metadata: metadata.merging(["why": "\(why)"]) { $1 })
         }
     }

@@ -59,7 +59,9 @@ final class MaskedJob: JobProtection {
     }
 
     private func activations(batch: Int, layer: Int) throws -> Matrix {
-        layer == 0 ? try input.rows(journal.record.rows(ofBatch: batch)) : try journal.segmentInput(batch: batch, segment: layer)
+        let profile = PhaseProfile.shared
+        return layer == 0 ? try profile.measure(.input) { try input.rows(journal.record.rows(ofBatch: batch)) }
+                          : try profile.measure(.journal) { try journal.segmentInput(batch: batch, segment: layer) }
     }
 
     func outgoing(lane: Int, segment layer: Int, attempt: Int, context: JobRunner.PublishContext) throws -> OutgoingJob {
@@ -67,23 +69,31 @@ final class MaskedJob: JobProtection {
         let maskedLayer = model.layers[layer]
         let rows = journal.record.rows(ofBatch: batch).count
         let seed = seed(batch: batch, layer: layer)
-        let maskedInput = pool == .data ? try LayerMasking.mask(try activations(batch: batch, layer: layer), for: maskedLayer, seed: seed).maskedInput : nil
-        let manifest = MaskedJobManifest(
+        let profile = PhaseProfile.shared
+        let activations = pool == .data ? try activations(batch: batch, layer: layer) : nil
+        let maskedInput = try activations.map { activations in
+            try profile.measure(.protect) { try LayerMasking.mask(activations, for: maskedLayer, seed: seed).maskedInput }
+        }
+        let inputDigest = maskedInput.map { maskedInput in profile.measure(.hashing) { ResidueCoding.digest(maskedInput) } }
+        let job = try profile.measure(.signing) { () throws -> MaskedJobMessage in
+            let manifest = MaskedJobManifest(
             pool: pool, jobID: context.jobID, batch: batch, layer: layer, attempt: attempt, layerCount: model.layers.count,
             bitWidths: maskedLayer.bitWidths, modelDigest: context.modelDigest, modelPublishedAtMs: context.publishedAtMs,
             rows: rows, inputColumns: maskedLayer.inputCount, outputColumns: maskedLayer.outputCount,
-            inputSHA256: maskedInput.map(ResidueCoding.digest), maskSeed: pool == .mask ? seed : nil,
+            inputSHA256: inputDigest, maskSeed: pool == .mask ? seed : nil,
             replyQueue: context.replyQueue, producerKey: identity.publicKey.fingerprint,
             issuedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
-        let job = try MaskedJobMessage(manifest: manifest, maskedInput: maskedInput, signedBy: identity)
-        return OutgoingJob(body: job.encode(), routingKey: SecureNetsTopology.jobsRoutingKey(pool: pool.rawValue),
-                           manifestSHA256: job.manifestSHA256)
+            return try MaskedJobMessage(manifest: manifest, maskedInput: maskedInput, signedBy: identity)
+        }
+        return OutgoingJob(body: profile.measure(.publishing) { job.encode() },
+                           routingKey: SecureNetsTopology.jobsRoutingKey(pool: pool.rawValue),
+                           manifestSHA256: profile.measure(.signing) { job.manifestSHA256 })
     }
 
     func apply(_ reply: ReplyMessage, lane: Int, segment layer: Int) throws -> [LaneStep] {
         let (batch, pool) = Self.batchAndPool(ofLane: lane)
         guard let product = reply.product, layer < model.layers.count else { return [] }
-        try journal.recordProduct(batch: batch, layer: layer, pool: pool, product: product)
+        try PhaseProfile.shared.measure(.journal) { try journal.recordProduct(batch: batch, layer: layer, pool: pool, product: product) }
         products[ProductKey(batch: batch, layer: layer, pool: pool)] = product
         return try combineIfComplete(batch: batch, layer: layer)
     }
@@ -91,24 +101,31 @@ final class MaskedJob: JobProtection {
     /// Once both pools' products of `layer` are verified: the layer's output, journaled as the next
     /// layer's input or the batch's result, and both lanes move on.
     private func combineIfComplete(batch: Int, layer: Int) throws -> [LaneStep] {
+        let profile = PhaseProfile.shared
         func stored(_ pool: MaskedPool) -> ResidueMatrix? {
-            products[ProductKey(batch: batch, layer: layer, pool: pool)] ?? journal.product(batch: batch, layer: layer, pool: pool)
+            products[ProductKey(batch: batch, layer: layer, pool: pool)]
+                ?? profile.measure(.journal) { journal.product(batch: batch, layer: layer, pool: pool) }
         }
         guard let data = stored(.data), let mask = stored(.mask) else { return [] }
         let maskedLayer = model.layers[layer]
         let input = try activations(batch: batch, layer: layer)
-        var z = try LayerMasking.unmask(data: data, mask: mask, for: maskedLayer,
-                                        inputScales: try LayerMasking.inputScales(of: input, for: maskedLayer))
-        maskedLayer.activation.apply(to: &z)
+        var z = try profile.measure(.unprotect) { () throws -> Matrix in
+            var z = try LayerMasking.unmask(data: data, mask: mask, for: maskedLayer,
+                                            inputScales: try LayerMasking.inputScales(of: input, for: maskedLayer))
+            maskedLayer.activation.apply(to: &z)
+            return z
+        }
         for pool in MaskedPool.allCases { products.removeValue(forKey: ProductKey(batch: batch, layer: layer, pool: pool)) }
         let lanes = MaskedPool.allCases.map { Self.lane(batch: batch, pool: $0) }
         if layer + 1 < model.layers.count {
-            try journal.recordSegmentInput(batch: batch, segment: layer + 1, input: z)
+            try profile.measure(.journal) { try journal.recordSegmentInput(batch: batch, segment: layer + 1, input: z) }
             return lanes.map { .next(lane: $0, segment: layer + 1) }
         }
-        model.outputNormalization.apply(to: &z)
-        try journal.recordDone(batch: batch, output: z)
-        journal.removeProducts(batch: batch, layers: model.layers.count)
+        profile.measure(.unprotect) { model.outputNormalization.apply(to: &z) }
+        try profile.measure(.journal) {
+            try journal.recordDone(batch: batch, output: z)
+            journal.removeProducts(batch: batch, layers: model.layers.count)
+        }
         return lanes.map { .done(lane: $0) }
     }
 

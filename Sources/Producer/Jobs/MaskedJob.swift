@@ -134,6 +134,8 @@ final class MaskedJob: JobProtection {
     /// where both are.
     func restore(into scheduler: inout DispatchScheduler) throws -> [LaneStep] {
         var steps: [LaneStep] = []
+        // A batch finished just before a crash may still have its products on disk: they are no longer needed.
+        for batch in journal.done.union(journal.failed.keys) { journal.removeProducts(batch: batch, layers: model.layers.count) }
         for batch in 0..<journal.record.batchCount where !journal.done.contains(batch) && journal.failed[batch] == nil {
             let lanes = MaskedPool.allCases.map { Self.lane(batch: batch, pool: $0) }
             let layer = lanes.map { scheduler.status(ofBatch: $0).segment }.max() ?? 0
